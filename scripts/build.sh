@@ -1,0 +1,27 @@
+#!/bin/sh
+# Configures (once) and builds one flavour of the native build:
+#   release   build/       -O2, the binary the lab and benchmarks use
+#   asan      build-asan/  ASan + UBSan, for the unit and CLI tests
+#   valgrind  build-vg/    -O1 -g, no sanitizer (valgrind cannot run ASan code)
+#   fuzz      build-fuzz/  clang with the libFuzzer targets
+set -eu
+cd "$(dirname "$0")/.."
+flavour=${1:-release}
+case "$flavour" in
+release) dir=build; opts="--buildtype=release -Db_ndebug=if-release" ;;
+asan) dir=build-asan; opts="--buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false" ;;
+valgrind) dir=build-vg; opts="--buildtype=debug -Doptimization=1" ;;
+fuzz) dir=build-fuzz; opts="--buildtype=debug -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false" ;;
+*) echo "build.sh: unknown flavour '$flavour'" >&2; exit 2 ;;
+esac
+if [ ! -f "$dir/build.ninja" ]; then
+        if [ "$flavour" = fuzz ]; then
+                # shellcheck disable=SC2086
+                CC=clang meson setup "$dir" $opts >/dev/null
+        else
+                # shellcheck disable=SC2086
+                meson setup "$dir" $opts >/dev/null
+        fi
+fi
+ninja -C "$dir" >/dev/null
+echo "$dir"

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Installs the Debian packages volattach needs to build and test, and only
+# those that are missing, so a fresh Debian 12 machine needs nothing by hand.
+#   scripts/deps.sh [core] [lab] [windows]     (no argument: everything)
+set -eu
+
+core="build-essential pkg-config meson ninja-build libcjson-dev libcurl4-openssl-dev
+libblkid-dev python3 genisoimage xorriso mtools dosfstools valgrind clang
+libclang-rt-14-dev clang-format cppcheck open-iscsi"
+lab="qemu-system-x86 linux-image-amd64 busybox-static multipath-tools e2fsprogs
+cpio kmod jq util-linux"
+windows="mingw-w64 wine wine64 wixl msitools dpkg-dev"
+
+want=""
+[ $# -eq 0 ] && set -- core lab windows
+for group in "$@"; do
+        case "$group" in
+        core) want="$want $core" ;;
+        lab) want="$want $lab" ;;
+        windows) want="$want $windows" ;;
+        *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
+        esac
+done
+
+missing=""
+for p in $want; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+                missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+        echo "deps.sh: these packages are missing and installing them needs root:$missing" >&2
+        exit 1
+fi
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null

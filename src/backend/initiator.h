@@ -1,0 +1,155 @@
+/* The seam between the core and an OS initiator: one table of operations.
+ * The core decides what to do (which targets, in which order, with which
+ * retries and waits); a backend only knows how to do one step on its OS.
+ * Backends: openiscsi.c (Linux), iscsidsc.c (Windows), sim.c (in memory,
+ * for tests). New members are only ever appended. */
+#ifndef VOLATTACH_BACKEND_INITIATOR_H
+#define VOLATTACH_BACKEND_INITIATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/volume.h"
+
+struct initiator; /* one backend instance, opaque to the core */
+
+/* What a backend can do, so the core can refuse early and explain. */
+#define INITIATOR_CAP_MULTIPATH   0x01u /* one device over several paths */
+#define INITIATOR_CAP_MUTUAL_CHAP 0x02u
+#define INITIATOR_CAP_DISCOVERY   0x04u /* SendTargets, with discovery CHAP */
+#define INITIATOR_CAP_READONLY    0x08u /* can mark a device read-only */
+
+#define INITIATOR_HANDLE_MAX 64
+#define INITIATOR_PATH_MAX   256
+
+enum initiator_session_state {
+        INITIATOR_SESSION_UP = 0,
+        INITIATOR_SESSION_RECOVERING, /* connection lost, the initiator is retrying */
+        INITIATOR_SESSION_FAILED,
+};
+
+struct initiator_session {
+        char handle[INITIATOR_HANDLE_MAX]; /* "7" (Linux sid), "ffff...-4000..." (Windows) */
+        struct portal portal;
+        char iqn[ISCSI_NAME_MAX + 1];
+        enum initiator_session_state state;
+        int reused; /* login found it already established */
+};
+
+enum initiator_device_kind {
+        INITIATOR_DEVICE_DISK = 0,
+        INITIATOR_DEVICE_MULTIPATH, /* dm-multipath map / MPIO disk */
+};
+
+struct initiator_device {
+        enum initiator_device_kind kind;
+        char path[INITIATOR_PATH_MAX];        /* /dev/sdb, /dev/dm-3, \\.\PhysicalDrive2 */
+        char by_path[2 * INITIATOR_PATH_MAX]; /* /dev/disk/by-path/... when udev made it */
+        char name[INITIATOR_PATH_MAX];        /* sdb, dm-3, mpatha; PhysicalDrive2 */
+        char wwid[128];                       /* SCSI WWID (VPD 0x83) */
+        char serial[128];                     /* unit serial (VPD 0x80) */
+        uint64_t size_bytes;
+        int read_only;
+        char session[INITIATOR_HANDLE_MAX]; /* the session it is behind (disks) */
+        unsigned host_lun;
+};
+
+/* A target found by SendTargets. */
+struct initiator_target {
+        struct portal portal;
+        char iqn[ISCSI_NAME_MAX + 1];
+};
+
+/* Everything one login needs. */
+struct initiator_login {
+        const struct target_path *path;
+        const struct auth *auth;
+        const char *initiator_name;   /* the host's name to log in as; NULL: as configured */
+        int multipath;                /* one of several paths to one volume */
+        unsigned timeout_ms;          /* bound on this one attempt */
+        const struct auth *discovery; /* SendTargets CHAP, for initiators that
+                                       * discover while recording a target */
+};
+
+struct initiator_ops {
+        const char *name;
+        unsigned caps;
+        const char *service_name; /* for messages: "iscsid", "MSiSCSI" */
+
+        int (*open)(struct initiator **ret, struct va_err *err);
+        void (*close)(struct initiator *ini);
+
+        /* Makes sure the initiator service runs (and starts at boot). */
+        int (*ensure_service)(struct initiator *ini, struct va_err *err);
+
+        int (*get_name)(struct initiator *ini, char *buf, size_t len, struct va_err *err);
+        /* Sets the host's initiator name persistently and makes the running
+         * initiator use it. */
+        int (*set_name)(struct initiator *ini, const char *name, struct va_err *err);
+
+        /* All sessions on the host (ours or not). *ret is malloc'd. */
+        int (*list_sessions)(struct initiator *ini, struct initiator_session **ret, size_t *ret_n,
+                             struct va_err *err);
+
+        /* SendTargets on a portal, creating no records for what it lists. */
+        int (*discover)(struct initiator *ini, const struct portal *p, const struct auth *auth,
+                        struct initiator_target **ret, size_t *ret_n, struct va_err *err);
+
+        /* Records the target with its credentials (node record, static
+         * target), idempotently, never putting a secret on a command line. */
+        int (*add_target)(struct initiator *ini, const struct initiator_login *l,
+                          struct va_err *err);
+
+        /* Logs in once; an existing session to the same target through the
+         * same portal is success (ret->reused = 1). Errors: -VA_E_AUTH (do
+         * not retry), -VA_E_NET / -VA_E_TIMEOUT (retry later), others. */
+        int (*login)(struct initiator *ini, const struct initiator_login *l,
+                     struct initiator_session *ret, struct va_err *err);
+
+        /* Looks for the block device of host_lun behind a session; with scan
+         * set, first asks the initiator to scan that LUN only. -VA_E_NOTFOUND
+         * when it is not there yet: the core polls with a bounded wait. */
+        int (*find_device)(struct initiator *ini, const struct initiator_session *s,
+                           unsigned host_lun, int scan, struct initiator_device *ret,
+                           struct va_err *err);
+
+        /* One multipath device over path devices of one LU; -VA_E_UNSUPPORTED
+         * when the host has no multipath support. */
+        int (*multipath_assemble)(struct initiator *ini, const struct initiator_device *paths,
+                                  size_t n, struct initiator_device *ret, struct va_err *err);
+
+        int (*set_readonly)(struct initiator *ini, const struct initiator_device *d,
+                            struct va_err *err);
+
+        /* 1 (and a reason) if the device is mounted, held by another device
+         * or open; 0 if free; negative on error. */
+        int (*device_in_use)(struct initiator *ini, const struct initiator_device *d, char *why,
+                             size_t len, struct va_err *err);
+
+        /* Flushes and removes a device from the host (a multipath map, or a
+         * SCSI disk). Never writes to the volume's data. */
+        int (*device_remove)(struct initiator *ini, const struct initiator_device *d,
+                             struct va_err *err);
+
+        /* Block devices still present behind a session. *ret is malloc'd. */
+        int (*session_devices)(struct initiator *ini, const struct initiator_session *s,
+                               struct initiator_device **ret, size_t *ret_n, struct va_err *err);
+
+        int (*logout)(struct initiator *ini, const struct initiator_session *s, struct va_err *err);
+
+        /* Forgets a target recorded by add_target (node record, persistent
+         * login, static target); absent is success. */
+        int (*remove_target)(struct initiator *ini, const struct target_path *p,
+                             struct va_err *err);
+
+        /* 1 when multipath devices can be built on this host now (Linux:
+         * multipath-tools present and multipathd running). */
+        int (*multipath_ready)(struct initiator *ini);
+};
+
+/* The backend table (backend.c): the OS's own by default, "sim" for tests. */
+const struct initiator_ops *initiator_backend(const char *name);
+const struct initiator_ops *initiator_backend_default(void);
+
+#endif

@@ -1,0 +1,199 @@
+/* dm-multipath for the Linux backend. multipathd owns the maps; volattach
+ * only tells it which paths belong together (as os-brick does with
+ * `multipath -a` and `multipathd add path`, so find_multipaths setups build
+ * a map even for a new WWID) and then waits for the map in sysfs. */
+#include "backend/multipath.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend/linuxscsi.h"
+#include "core/log.h"
+#include "platform/platform.h"
+
+static int
+run(const char *const *argv, unsigned timeout_ms, char *tail, size_t len)
+{
+        struct plat_spawn_result res;
+        struct va_err e;
+        int status;
+
+        va_err_clear(&e);
+        if (plat_spawn(argv, timeout_ms, 8192, &res, &e) < 0) {
+                if (tail != NULL)
+                        (void)snprintf(tail, len, "%s", e.msg);
+                return -1;
+        }
+        status = res.exited ? res.status : -1;
+        if (tail != NULL) {
+                size_t n = res.outlen;
+
+                while (n > 0 && (res.out[n - 1] == '\n' || res.out[n - 1] == ' '))
+                        n--;
+                res.out[n] = '\0';
+                (void)va_log_quote(strrchr(res.out, '\n') ? strrchr(res.out, '\n') + 1 : res.out,
+                                   tail, len);
+        }
+        plat_spawn_result_free(&res);
+        return status;
+}
+
+int
+mpath_ready(void)
+{
+        const char *argv[] = { "multipathd", "show", "status", NULL };
+        char tail[256];
+
+        if (!plat_have_program("multipath") || !plat_have_program("multipathd"))
+                return 0;
+        /* os-brick: the daemon may answer with an error text and status 0 */
+        return run(argv, 10000, tail, sizeof(tail)) == 0 && strstr(tail, "error") == NULL;
+}
+
+/* The dm map holding a path disk: /sys/block/sdX/holders/dm-N whose
+ * dm/uuid starts with "mpath-". */
+static int
+holder_map(const char *disk, char *buf, size_t len)
+{
+        char path[PATH_MAX];
+        struct dirent *de;
+        DIR *d;
+        int r = -1;
+
+        (void)snprintf(path, sizeof(path), "/sys/block/%s/holders", disk);
+        d = opendir(path);
+        if (d == NULL)
+                return -1;
+        while ((de = readdir(d)) != NULL) {
+                char upath[PATH_MAX], uuid[256];
+
+                if (strncmp(de->d_name, "dm-", 3) != 0)
+                        continue;
+                (void)snprintf(upath, sizeof(upath), "/sys/block/%s/dm/uuid", de->d_name);
+                if (lscsi_read_attr(upath, uuid, sizeof(uuid)) == 0 &&
+                    strncmp(uuid, "mpath-", 6) == 0) {
+                        (void)snprintf(buf, len, "%s", de->d_name);
+                        r = 0;
+                        break;
+                }
+        }
+        (void)closedir(d);
+        return r;
+}
+
+static void
+fill_map(const char *dm, struct initiator_device *ret)
+{
+        char path[PATH_MAX], name[128], mapper[PATH_MAX];
+        struct stat st;
+
+        memset(ret, 0, sizeof(*ret));
+        (void)lscsi_device_info(dm, ret);
+        ret->kind = INITIATOR_DEVICE_MULTIPATH;
+        (void)snprintf(path, sizeof(path), "/sys/block/%s/dm/name", dm);
+        if (lscsi_read_attr(path, name, sizeof(name)) == 0) {
+                /* /dev/mapper/<name> when udev or libdevmapper made it */
+                (void)snprintf(mapper, sizeof(mapper), "/dev/mapper/%s", name);
+                if (stat(mapper, &st) == 0)
+                        (void)snprintf(ret->by_path, sizeof(ret->by_path), "%s", mapper);
+                (void)snprintf(ret->name, sizeof(ret->name), "%s", dm);
+        }
+}
+
+int
+mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_device *ret,
+               struct va_err *err)
+{
+        char dm[64] = "", tail[256];
+        uint64_t deadline;
+        size_t i;
+
+        if (n == 0)
+                return va_err_set(err, VA_E_INVAL, "no paths");
+        if (!mpath_ready())
+                return va_err_set(err, VA_E_UNSUPPORTED,
+                                  "multipathd is not running (install multipath-tools and start "
+                                  "multipathd)");
+        for (i = 1; i < n; i++)
+                if (strcmp(paths[i].wwid, paths[0].wwid) != 0)
+                        return va_err_set(err, VA_E_INVAL,
+                                          "%s (%s) and %s (%s) are not the same LU: refusing to "
+                                          "combine them",
+                                          paths[0].path, paths[0].wwid, paths[i].path,
+                                          paths[i].wwid);
+        {
+                /* whitelist the WWID, so find_multipaths lets the map form */
+                const char *argv[] = { "multipath", "-a", paths[0].path, NULL };
+
+                if (run(argv, 30000, tail, sizeof(tail)) != 0)
+                        va_log(VA_LOG_DEBUG, "multipath -a %s: %s", paths[0].path, tail);
+        }
+        for (i = 0; i < n; i++) {
+                const char *argv[] = { "multipathd", "add", "path", paths[i].name, NULL };
+
+                if (run(argv, 30000, tail, sizeof(tail)) != 0)
+                        va_log(VA_LOG_DEBUG, "multipathd add path %s: %s", paths[i].name, tail);
+        }
+        deadline = plat_monotonic_ms() + 15000;
+        for (;;) {
+                size_t held = 0;
+                char first[64] = "";
+
+                for (i = 0; i < n; i++) {
+                        char h[64];
+
+                        if (holder_map(paths[i].name, h, sizeof(h)) == 0) {
+                                if (first[0] == '\0')
+                                        (void)snprintf(first, sizeof(first), "%s", h);
+                                if (strcmp(first, h) == 0)
+                                        held++;
+                        }
+                }
+                if (held == n) {
+                        (void)snprintf(dm, sizeof(dm), "%s", first);
+                        break;
+                }
+                if (plat_monotonic_ms() > deadline) {
+                        if (first[0] != '\0') {
+                                /* a map with fewer paths is still a map */
+                                va_log(VA_LOG_WARNING, "multipath map %s holds %zu of %zu paths",
+                                       first, held, n);
+                                (void)snprintf(dm, sizeof(dm), "%s", first);
+                                break;
+                        }
+                        return va_err_set(err, VA_E_TIMEOUT,
+                                          "multipathd built no map over %s within 15 s",
+                                          paths[0].path);
+                }
+                plat_sleep_ms(50);
+        }
+        fill_map(dm, ret);
+        return 0;
+}
+
+int
+mpath_remove(const struct initiator_device *map, struct va_err *err)
+{
+        char path[PATH_MAX], name[128], tail[256];
+        int attempt;
+
+        (void)snprintf(path, sizeof(path), "/sys/block/%s/dm/name", map->name);
+        if (lscsi_read_attr(path, name, sizeof(name)) < 0)
+                return 0; /* already gone */
+        (void)lscsi_flush(map->path, NULL);
+        /* "multipath -f" fails while the map is briefly busy: os-brick
+         * retries it a few times */
+        for (attempt = 0; attempt < 5; attempt++) {
+                const char *argv[] = { "multipath", "-f", name, NULL };
+
+                if (run(argv, 60000, tail, sizeof(tail)) == 0)
+                        return 0;
+                plat_sleep_ms(200u << attempt);
+        }
+        return va_err_set(err, VA_E_BUSY, "multipath -f %s failed: %s", name, tail);
+}

@@ -1,0 +1,13 @@
+/* dm-multipath through multipath-tools: is it usable, build a map over the
+ * path disks of one LU, remove a map. */
+#ifndef VOLATTACH_BACKEND_MULTIPATH_H
+#define VOLATTACH_BACKEND_MULTIPATH_H
+
+#include "backend/initiator.h"
+
+int mpath_ready(void);
+int mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_device *ret,
+                   struct va_err *err);
+int mpath_remove(const struct initiator_device *map, struct va_err *err);
+
+#endif

@@ -1,0 +1,265 @@
+/* volattach attach: read the metadata, log in to every volume in parallel,
+ * report each block device, and remember what was attached. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/record.h"
+#include "cli/report.h"
+#include "core/attach.h"
+#include "core/log.h"
+#include "platform/platform.h"
+
+static const char *const status_name[] = { "attached", "degraded", "failed" };
+
+cJSON *report_device_json(const struct initiator_device *d);
+
+cJSON *
+report_device_json(const struct initiator_device *d)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        if (o == NULL)
+                return NULL;
+        (void)cJSON_AddStringToObject(o, "path", d->path);
+        if (d->by_path[0])
+                (void)cJSON_AddStringToObject(o, "by_path", d->by_path);
+        else
+                (void)cJSON_AddNullToObject(o, "by_path");
+        (void)cJSON_AddStringToObject(o, "kind",
+                                      d->kind == INITIATOR_DEVICE_MULTIPATH ? "multipath" : "disk");
+        (void)cJSON_AddStringToObject(o, "wwid", d->wwid);
+        (void)cJSON_AddStringToObject(o, "serial", d->serial);
+        (void)cJSON_AddNumberToObject(o, "size_bytes", (double)d->size_bytes);
+        (void)cJSON_AddBoolToObject(o, "read_only", d->read_only);
+        return o;
+}
+
+static void
+attach_json(const struct meta_docs *docs, const struct volume_set *set,
+            const struct attach_report *rep, int code)
+{
+        cJSON *root = cJSON_CreateObject(), *vols, *summary;
+        size_t i, k, ok = 0, degraded = 0, failed = 0;
+
+        (void)cJSON_AddStringToObject(root, "metadata", docs->origin);
+        if (set->initiator[0])
+                (void)cJSON_AddStringToObject(root, "initiator", set->initiator);
+        else
+                (void)cJSON_AddNullToObject(root, "initiator");
+        (void)cJSON_AddBoolToObject(root, "initiator_changed", rep->initiator_changed);
+        if (rep->host_failed)
+                (void)cJSON_AddStringToObject(root, "host_error", rep->host_err.msg);
+        vols = cJSON_AddArrayToObject(root, "volumes");
+        for (i = 0; i < rep->n; i++) {
+                const struct attach_result *res = &rep->v[i];
+                cJSON *v = cJSON_CreateObject(), *paths;
+
+                (void)cJSON_AddStringToObject(v, "id", res->vol->id);
+                (void)cJSON_AddStringToObject(v, "source", res->vol->source);
+                (void)cJSON_AddStringToObject(v, "status", status_name[res->status]);
+                if (res->status != ATTACH_FAILED)
+                        (void)cJSON_AddItemToObject(v, "device", report_device_json(&res->device));
+                else
+                        (void)cJSON_AddNullToObject(v, "device");
+                if (res->err.code != 0)
+                        (void)cJSON_AddStringToObject(v, "error", res->err.msg);
+                if (res->hint[0])
+                        (void)cJSON_AddStringToObject(v, "hint", res->hint);
+                (void)cJSON_AddNumberToObject(v, "elapsed_ms", (double)res->elapsed_ms);
+                paths = cJSON_AddArrayToObject(v, "paths");
+                for (k = 0; k < res->npaths; k++) {
+                        const struct attach_path *ap = &res->paths[k];
+                        cJSON *p = cJSON_CreateObject();
+                        char portal[PORTAL_TEXT_MAX];
+
+                        (void)portal_format(&ap->path.portal, portal, sizeof(portal));
+                        (void)cJSON_AddStringToObject(p, "portal", portal);
+                        (void)cJSON_AddStringToObject(p, "target_iqn", ap->path.iqn);
+                        (void)cJSON_AddNumberToObject(p, "lun", ap->path.lun);
+                        (void)cJSON_AddBoolToObject(p, "ok", ap->ok);
+                        (void)cJSON_AddNumberToObject(p, "login_attempts", ap->attempts);
+                        if (ap->session.handle[0]) {
+                                (void)cJSON_AddStringToObject(p, "session", ap->session.handle);
+                                (void)cJSON_AddBoolToObject(p, "session_reused",
+                                                            ap->session.reused);
+                        }
+                        if (ap->ok)
+                                (void)cJSON_AddItemToObject(p, "device",
+                                                            report_device_json(&ap->device));
+                        if (!ap->ok && ap->err.code != 0)
+                                (void)cJSON_AddStringToObject(p, "error", ap->err.msg);
+                        (void)cJSON_AddItemToArray(paths, p);
+                }
+                (void)cJSON_AddItemToArray(vols, v);
+                if (res->status == ATTACH_OK)
+                        ok++;
+                else if (res->status == ATTACH_DEGRADED)
+                        degraded++;
+                else
+                        failed++;
+        }
+        (void)cJSON_AddItemToObject(root, "items", report_items_json(set));
+        (void)cJSON_AddItemToObject(root, "diagnostics", report_diags_json(&set->diags));
+        summary = cJSON_AddObjectToObject(root, "summary");
+        (void)cJSON_AddNumberToObject(summary, "attached", (double)ok);
+        (void)cJSON_AddNumberToObject(summary, "degraded", (double)degraded);
+        (void)cJSON_AddNumberToObject(summary, "failed", (double)failed);
+        (void)cJSON_AddNumberToObject(summary, "skipped",
+                                      (double)volume_set_count(set, ITEM_SKIPPED));
+        (void)cJSON_AddNumberToObject(summary, "rejected",
+                                      (double)volume_set_count(set, ITEM_REJECTED));
+        (void)cJSON_AddNumberToObject(summary, "elapsed_ms", (double)rep->elapsed_ms);
+        (void)cJSON_AddNumberToObject(summary, "exit_status", code);
+        (void)report_print_json(root);
+}
+
+static void
+attach_text(const struct volume_set *set, const struct attach_report *rep)
+{
+        size_t i, k, ok = 0, degraded = 0, failed = 0;
+
+        for (i = 0; i < rep->n; i++) {
+                const struct attach_result *res = &rep->v[i];
+
+                if (res->status == ATTACH_FAILED) {
+                        failed++;
+                        printf("Volume %s FAILED: %s\n", res->vol->id, res->err.msg);
+                        if (res->hint[0])
+                                printf("  hint     %s\n", res->hint);
+                        continue;
+                }
+                if (res->status == ATTACH_OK)
+                        ok++;
+                else
+                        degraded++;
+                printf("Volume %s %s: %s\n", res->vol->id, status_name[res->status],
+                       res->device.path);
+                if (res->status == ATTACH_DEGRADED)
+                        printf("  warning  %s\n", res->err.msg);
+                if (res->device.by_path[0])
+                        printf("  by-path  %s\n", res->device.by_path);
+                if (res->device.wwid[0])
+                        printf("  wwid     %s\n", res->device.wwid);
+                if (res->device.serial[0])
+                        printf("  serial   %s\n", res->device.serial);
+                printf("  size     %llu bytes (%.1f GiB)%s\n",
+                       (unsigned long long)res->device.size_bytes,
+                       (double)res->device.size_bytes / (1024.0 * 1024 * 1024),
+                       res->device.read_only ? ", read-only" : "");
+                for (k = 0; k < res->npaths; k++) {
+                        const struct attach_path *ap = &res->paths[k];
+                        char portal[PORTAL_TEXT_MAX];
+
+                        (void)portal_format(&ap->path.portal, portal, sizeof(portal));
+                        if (ap->ok)
+                                printf("  path     %s %s LUN %u: %s, session %s (%s)\n", portal,
+                                       ap->path.iqn, ap->path.lun, ap->device.path,
+                                       ap->session.handle, ap->session.reused ? "reused" : "new");
+                        else if (ap->err.code != 0)
+                                printf("  path     %s %s LUN %u: down: %s\n", portal, ap->path.iqn,
+                                       ap->path.lun, ap->err.msg);
+                }
+                printf("  time     %.2f s\n", (double)res->elapsed_ms / 1000.0);
+        }
+        report_items_text(stdout, set);
+        printf("Summary: %zu attached, %zu degraded, %zu failed, %zu skipped, %zu rejected in "
+               "%.2f s\n",
+               ok, degraded, failed, volume_set_count(set, ITEM_SKIPPED),
+               volume_set_count(set, ITEM_REJECTED), (double)rep->elapsed_ms / 1000.0);
+}
+
+int
+cmd_attach(struct cli *c)
+{
+        const struct initiator_ops *ops = initiator_backend(c->backend);
+        const char *state_dir = c->state_dir ? c->state_dir : plat_state_dir();
+        struct attach_options o;
+        struct attach_report rep;
+        struct meta_docs docs;
+        struct volume_set set = { 0 };
+        struct initiator *ini = NULL;
+        struct va_err err;
+        size_t i;
+        int code, r;
+
+        if (c->nargs > 0) {
+                fprintf(stderr, "volattach: attach takes no arguments\n");
+                return EXIT_USAGE;
+        }
+        if (ops == NULL) {
+                fprintf(stderr, "volattach: unknown backend '%s'\n", c->backend);
+                return EXIT_USAGE;
+        }
+        if (!plat_is_privileged()) {
+                va_log(VA_LOG_ERR, "attach needs root (Administrator on Windows)");
+                return EXIT_ENV;
+        }
+        code = cli_load(c, &docs, &set);
+        if (code == EXIT_ENV || code == EXIT_BADMETA) {
+                meta_docs_free(&docs);
+                return code;
+        }
+        /* The documents held the secrets; the model has its own copies. */
+        meta_docs_free(&docs);
+        if (set.n == 0) {
+                va_log(VA_LOG_NOTICE, "no iSCSI volumes to attach");
+                memset(&rep, 0, sizeof(rep));
+                if (c->json)
+                        attach_json(&docs, &set, &rep, code);
+                else
+                        attach_text(&set, &rep);
+                volume_set_free(&set);
+                return code;
+        }
+
+        va_err_clear(&err);
+        r = ops->open(&ini, &err);
+        if (r < 0) {
+                va_log(VA_LOG_ERR, "%s initiator: %s", ops->name, err.msg);
+                volume_set_free(&set);
+                return EXIT_ENV;
+        }
+        memset(&o, 0, sizeof(o));
+        o.jobs = c->jobs;
+        o.device_timeout_ms = c->device_timeout_s * 1000u;
+        o.login_deadline_ms = c->login_deadline_s * 1000u;
+        o.login_attempt_ms = 15000;
+        o.enforce_multipath = c->enforce_multipath;
+        r = attach_run(ops, ini, &set, &o, &rep);
+        if (r < 0) {
+                va_log(VA_LOG_ERR, "attach: %s", va_strerror(r));
+                ops->close(ini);
+                volume_set_free(&set);
+                return EXIT_ENV;
+        }
+        if (rep.host_failed) {
+                va_log(VA_LOG_ERR, "%s", rep.host_err.msg);
+                code = cli_exit_worst(code, EXIT_ENV);
+        }
+        for (i = 0; i < rep.n; i++) {
+                const struct attach_result *res = &rep.v[i];
+
+                if (res->status == ATTACH_FAILED) {
+                        va_log(VA_LOG_ERR, "volume %s: %s", res->vol->id, res->err.msg);
+                        code = cli_exit_worst(code, EXIT_PARTIAL);
+                        continue;
+                }
+                if (res->status == ATTACH_DEGRADED)
+                        va_log(VA_LOG_WARNING, "volume %s: %s", res->vol->id, res->err.msg);
+                va_err_clear(&err);
+                if (record_save(state_dir, res, &err) < 0)
+                        va_log(VA_LOG_WARNING,
+                               "volume %s: attached, but its state record could not be written "
+                               "(status and detach will not know it): %s",
+                               res->vol->id, err.msg);
+        }
+        if (c->json)
+                attach_json(&docs, &set, &rep, code);
+        else
+                attach_text(&set, &rep);
+        attach_report_free(&rep);
+        ops->close(ini);
+        volume_set_free(&set);
+        return code;
+}

@@ -1,0 +1,161 @@
+/* volattach detach ID... | --all: flush and remove each volume's devices,
+ * log out of sessions no other LUN uses, forget the targets. A mounted or
+ * open device is refused unless --force. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/record.h"
+#include "core/detach.h"
+#include "core/log.h"
+#include "platform/platform.h"
+
+/* Without a state record (it lives in /run, so a lost record is rare), the
+ * volume is looked up in the current metadata and its devices found live. */
+static int
+from_metadata(const struct cli *c, const struct initiator_ops *ops, struct initiator *ini,
+              const char *id, struct attached_volume *av, struct va_err *err)
+{
+        struct meta_docs docs;
+        struct volume_set set = { 0 };
+        struct initiator_session *sessions = NULL;
+        size_t nsessions = 0, i, k;
+        int level = va_log_get_level(), code, r = -VA_E_NOTFOUND;
+
+        va_log_set_level(VA_LOG_ERR);
+        code = cli_load(c, &docs, &set);
+        va_log_set_level(level);
+        meta_docs_free(&docs);
+        if (code == EXIT_ENV || code == EXIT_BADMETA)
+                return va_err_set(err, VA_E_NOTFOUND,
+                                  "volume %s: no state record, and no readable metadata", id);
+        memset(av, 0, sizeof(*av));
+        for (i = 0; i < set.n; i++) {
+                const struct volume *v = &set.v[i];
+
+                if (strcmp(v->id, id) != 0)
+                        continue;
+                r = ops->list_sessions(ini, &sessions, &nsessions, err);
+                if (r < 0)
+                        break;
+                av->paths = calloc(v->npaths, sizeof(*av->paths));
+                if (av->paths == NULL) {
+                        r = va_err_set(err, VA_E_NOMEM, "out of memory");
+                        break;
+                }
+                (void)snprintf(av->id, sizeof(av->id), "%s", v->id);
+                for (k = 0; k < v->npaths; k++) {
+                        struct attached_path *ap = &av->paths[av->npaths];
+                        size_t s;
+
+                        ap->path = v->paths[k];
+                        for (s = 0; s < nsessions; s++) {
+                                struct va_err e;
+
+                                if (!portal_equal(&sessions[s].portal, &v->paths[k].portal) ||
+                                    strcmp(sessions[s].iqn, v->paths[k].iqn) != 0)
+                                        continue;
+                                va_err_clear(&e);
+                                (void)ops->find_device(ini, &sessions[s], v->paths[k].host_lun, 0,
+                                                       &ap->device, &e);
+                                av->npaths++;
+                                break;
+                        }
+                }
+                if (av->npaths == 0) {
+                        r = va_err_set(err, VA_E_NOTFOUND, "volume %s: not attached", id);
+                        break;
+                }
+                av->device = av->paths[0].device;
+                r = 0;
+                break;
+        }
+        if (r == -VA_E_NOTFOUND && err->code == 0)
+                va_err_set(err, VA_E_NOTFOUND, "volume %s: not attached, and not in the metadata",
+                           id);
+        free(sessions);
+        volume_set_free(&set);
+        if (r < 0)
+                attached_volume_clear(av);
+        return r;
+}
+
+int
+cmd_detach(struct cli *c)
+{
+        const struct initiator_ops *ops = initiator_backend(c->backend);
+        const char *state_dir = c->state_dir ? c->state_dir : plat_state_dir();
+        struct initiator *ini = NULL;
+        struct va_err err;
+        char **ids = NULL;
+        size_t n = 0, i, ok = 0;
+        int code = EXIT_OK, r;
+
+        if (ops == NULL) {
+                fprintf(stderr, "volattach: unknown backend '%s'\n", c->backend);
+                return EXIT_USAGE;
+        }
+        if ((c->nargs == 0) == (c->all == 0)) {
+                fprintf(stderr, "volattach: detach needs volume ids, or --all\n");
+                return EXIT_USAGE;
+        }
+        for (i = 0; i < (size_t)c->nargs; i++) {
+                if (!uuid_is_canonical(c->args[i])) {
+                        fprintf(stderr, "volattach: '%.40s' is not a volume id (a UUID)\n",
+                                c->args[i]);
+                        return EXIT_USAGE;
+                }
+        }
+        if (!plat_is_privileged()) {
+                va_log(VA_LOG_ERR, "detach needs root (Administrator on Windows)");
+                return EXIT_ENV;
+        }
+        va_err_clear(&err);
+        if (c->all) {
+                if (record_list(state_dir, &ids, &n, &err) < 0) {
+                        va_log(VA_LOG_ERR, "%s", err.msg);
+                        return EXIT_ENV;
+                }
+        } else {
+                ids = c->args;
+                n = (size_t)c->nargs;
+        }
+        r = ops->open(&ini, &err);
+        if (r < 0) {
+                va_log(VA_LOG_ERR, "%s initiator: %s", ops->name, err.msg);
+                if (c->all)
+                        plat_string_list_free(ids, n);
+                return EXIT_ENV;
+        }
+        for (i = 0; i < n; i++) {
+                struct attached_volume av;
+
+                va_err_clear(&err);
+                r = record_load(state_dir, ids[i], &av, &err);
+                if (r == -VA_E_NOTFOUND) {
+                        va_err_clear(&err);
+                        r = from_metadata(c, ops, ini, ids[i], &av, &err);
+                }
+                if (r == 0) {
+                        r = detach_volume(ops, ini, &av, c->force, &err);
+                        attached_volume_clear(&av);
+                }
+                if (r < 0) {
+                        va_log(VA_LOG_ERR, "%s", err.msg);
+                        printf("Volume %s NOT detached: %s\n", ids[i], err.msg);
+                        code = cli_exit_worst(code, EXIT_PARTIAL);
+                        continue;
+                }
+                va_err_clear(&err);
+                if (record_remove(state_dir, ids[i], &err) < 0)
+                        va_log(VA_LOG_WARNING, "%s", err.msg);
+                printf("Volume %s detached\n", ids[i]);
+                ok++;
+        }
+        printf("Summary: %zu detached, %zu failed\n", ok, n - ok);
+        ops->close(ini);
+        if (c->all)
+                plat_string_list_free(ids, n);
+        return code;
+}

@@ -1,0 +1,121 @@
+/* volattach plan: read and validate the metadata, print what attach would
+ * do. Touches no initiator. */
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "backend/initiator.h"
+#include "cli/report.h"
+#include "core/log.h"
+#include "core/plan.h"
+
+static int
+plan_json(const struct meta_docs *docs, const struct volume_set *set, const struct plan *p,
+          int exit_code)
+{
+        cJSON *root = cJSON_CreateObject(), *vols, *host, *summary;
+        size_t i, k;
+
+        if (root == NULL)
+                return -1;
+        (void)cJSON_AddStringToObject(root, "metadata", docs->origin);
+        if (set->initiator[0]) {
+                cJSON *ini = cJSON_AddObjectToObject(root, "initiator");
+
+                (void)cJSON_AddStringToObject(ini, "name", set->initiator);
+                (void)cJSON_AddStringToObject(ini, "from", set->initiator_from);
+        } else {
+                (void)cJSON_AddNullToObject(root, "initiator");
+        }
+        host = cJSON_AddArrayToObject(root, "host_actions");
+        for (i = 0; i < p->nhost; i++)
+                (void)cJSON_AddItemToArray(host, cJSON_CreateString(p->host[i].text));
+        vols = cJSON_AddArrayToObject(root, "volumes");
+        for (i = 0; i < p->n; i++) {
+                cJSON *v = report_volume_json(p->vols[i].vol), *acts;
+
+                if (v == NULL)
+                        break;
+                acts = cJSON_AddArrayToObject(v, "actions");
+                for (k = 0; k < p->vols[i].nsteps; k++) {
+                        cJSON *a = cJSON_CreateObject();
+
+                        (void)cJSON_AddStringToObject(
+                            a, "kind", plan_step_kind_name(p->vols[i].steps[k].kind));
+                        (void)cJSON_AddStringToObject(a, "text", p->vols[i].steps[k].text);
+                        (void)cJSON_AddItemToArray(acts, a);
+                }
+                (void)cJSON_AddItemToArray(vols, v);
+        }
+        (void)cJSON_AddItemToObject(root, "items", report_items_json(set));
+        (void)cJSON_AddItemToObject(root, "diagnostics", report_diags_json(&set->diags));
+        summary = cJSON_AddObjectToObject(root, "summary");
+        (void)cJSON_AddNumberToObject(summary, "to_attach", (double)set->n);
+        (void)cJSON_AddNumberToObject(summary, "skipped",
+                                      (double)volume_set_count(set, ITEM_SKIPPED));
+        (void)cJSON_AddNumberToObject(summary, "rejected",
+                                      (double)volume_set_count(set, ITEM_REJECTED));
+        (void)cJSON_AddNumberToObject(summary, "exit_status", exit_code);
+        return report_print_json(root);
+}
+
+static void
+plan_text(const struct meta_docs *docs, const struct volume_set *set, const struct plan *p)
+{
+        size_t i, k;
+
+        printf("Metadata: %s\n", docs->origin);
+        for (i = 0; i < p->nhost; i++)
+                printf("Host: %s\n", p->host[i].text);
+        for (i = 0; i < p->n; i++) {
+                putchar('\n');
+                report_volume_text(stdout, p->vols[i].vol);
+                printf("  would:\n");
+                for (k = 0; k < p->vols[i].nsteps; k++)
+                        printf("    %zu. %s\n", k + 1, p->vols[i].steps[k].text);
+        }
+        report_items_text(stdout, set);
+        printf("\nSummary: %zu to attach, %zu skipped, %zu rejected\n", set->n,
+               volume_set_count(set, ITEM_SKIPPED), volume_set_count(set, ITEM_REJECTED));
+}
+
+int
+cmd_plan(struct cli *c)
+{
+        struct meta_docs docs;
+        struct volume_set set = { 0 };
+        struct plan_options po = { c->device_timeout_s, initiator_backend_default()->service_name,
+                                   c->enforce_multipath };
+        struct plan p;
+        int code;
+
+        if (c->nargs > 0) {
+                fprintf(stderr, "volattach: plan takes no arguments\n");
+                return EXIT_USAGE;
+        }
+        code = cli_load(c, &docs, &set);
+        if (code == EXIT_ENV || code == EXIT_BADMETA) {
+                if (c->json) {
+                        cJSON *root = cJSON_CreateObject();
+
+                        (void)cJSON_AddStringToObject(root, "metadata", docs.origin);
+                        (void)cJSON_AddNumberToObject(root, "exit_status", code);
+                        (void)report_print_json(root);
+                }
+                meta_docs_free(&docs);
+                return code;
+        }
+        if (plan_build(&set, &po, &p) < 0) {
+                va_log(VA_LOG_ERR, "out of memory");
+                volume_set_free(&set);
+                meta_docs_free(&docs);
+                return EXIT_ENV;
+        }
+        if (c->json)
+                (void)plan_json(&docs, &set, &p, code);
+        else
+                plan_text(&docs, &set, &p);
+        plan_free(&p);
+        volume_set_free(&set);
+        meta_docs_free(&docs);
+        return code;
+}

@@ -1,0 +1,16 @@
+/* volattach service install|uninstall|run: the Windows boot-time service.
+ * On Linux the systemd unit (dist/volattach.service) plays this part. */
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/service.h"
+
+int
+cmd_service(struct cli *c)
+{
+        if (c->nargs != 1) {
+                fprintf(stderr, "volattach: service needs one of install, uninstall, run\n");
+                return EXIT_USAGE;
+        }
+        return service_command(c->args[0], c);
+}

@@ -1,0 +1,59 @@
+/* Shared by plan and attach: fetch, validate, report the diagnostics. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+
+#include "core/log.h"
+
+int
+cli_exit_worst(int a, int b)
+{
+        /* ENV and BADMETA mean nothing could be attempted; they outrank a
+         * partial failure. */
+        static const int rank[] = { [EXIT_OK] = 0,
+                                    [EXIT_PARTIAL] = 1,
+                                    [EXIT_USAGE] = 4,
+                                    [EXIT_BADMETA] = 2,
+                                    [EXIT_ENV] = 3 };
+
+        if (a < 0 || a > EXIT_ENV)
+                return b;
+        if (b < 0 || b > EXIT_ENV)
+                return a;
+        return rank[a] >= rank[b] ? a : b;
+}
+
+int
+cli_load(const struct cli *c, struct meta_docs *docs, struct volume_set *set)
+{
+        struct va_err err;
+        unsigned bad_docs = 0;
+        size_t i;
+        int r;
+
+        va_err_clear(&err);
+        r = meta_fetch(&c->meta, docs, &err);
+        if (r < 0) {
+                va_log(VA_LOG_ERR, "cannot read metadata: %s", err.msg);
+                return EXIT_ENV;
+        }
+        va_log(VA_LOG_INFO, "metadata from %s", docs->origin);
+        if (docs->none) {
+                va_log(VA_LOG_NOTICE,
+                       "%s: the metadata service has no metadata for this "
+                       "instance (404); nothing to do",
+                       docs->origin);
+                return EXIT_OK;
+        }
+        r = meta_load(docs, set, &bad_docs, &err);
+        for (i = 0; i < set->diags.n; i++)
+                va_log(set->diags.v[i].level, "%s", set->diags.v[i].msg);
+        if (r < 0) {
+                va_log(VA_LOG_ERR, "%s", err.msg);
+                volume_set_free(set);
+                return r == -VA_E_NOMEM ? EXIT_ENV : EXIT_BADMETA;
+        }
+        if (bad_docs > 0 || volume_set_count(set, ITEM_REJECTED) > 0)
+                return EXIT_PARTIAL;
+        return EXIT_OK;
+}

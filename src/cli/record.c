@@ -1,0 +1,234 @@
+/* Reading and writing state records. Written atomically, so a crash leaves
+ * either the old record or the new one. */
+#include "cli/record.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/platform.h"
+
+#define RECORD_MAX (64 * 1024)
+
+static void
+path_for(const char *dir, const char *id, char *buf, size_t len)
+{
+        (void)snprintf(buf, len, "%s/volumes/%s.json", dir, id);
+}
+
+static cJSON *
+device_json(const struct initiator_device *d)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        if (o == NULL)
+                return NULL;
+        (void)cJSON_AddStringToObject(o, "kind",
+                                      d->kind == INITIATOR_DEVICE_MULTIPATH ? "multipath" : "disk");
+        (void)cJSON_AddStringToObject(o, "path", d->path);
+        (void)cJSON_AddStringToObject(o, "by_path", d->by_path);
+        (void)cJSON_AddStringToObject(o, "name", d->name);
+        (void)cJSON_AddStringToObject(o, "wwid", d->wwid);
+        (void)cJSON_AddStringToObject(o, "serial", d->serial);
+        (void)cJSON_AddNumberToObject(o, "size_bytes", (double)d->size_bytes);
+        (void)cJSON_AddBoolToObject(o, "read_only", d->read_only);
+        (void)cJSON_AddStringToObject(o, "session", d->session);
+        (void)cJSON_AddNumberToObject(o, "host_lun", d->host_lun);
+        return o;
+}
+
+static void
+str_field(const cJSON *o, const char *key, char *buf, size_t len)
+{
+        const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+
+        buf[0] = '\0';
+        if (cJSON_IsString(j))
+                (void)snprintf(buf, len, "%s", j->valuestring);
+}
+
+static double
+num_field(const cJSON *o, const char *key)
+{
+        const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+
+        return cJSON_IsNumber(j) ? j->valuedouble : 0;
+}
+
+static void
+device_from_json(const cJSON *o, struct initiator_device *d)
+{
+        char kind[16];
+
+        memset(d, 0, sizeof(*d));
+        if (!cJSON_IsObject(o))
+                return;
+        str_field(o, "kind", kind, sizeof(kind));
+        d->kind =
+            strcmp(kind, "multipath") == 0 ? INITIATOR_DEVICE_MULTIPATH : INITIATOR_DEVICE_DISK;
+        str_field(o, "path", d->path, sizeof(d->path));
+        str_field(o, "by_path", d->by_path, sizeof(d->by_path));
+        str_field(o, "name", d->name, sizeof(d->name));
+        str_field(o, "wwid", d->wwid, sizeof(d->wwid));
+        str_field(o, "serial", d->serial, sizeof(d->serial));
+        d->size_bytes = (uint64_t)num_field(o, "size_bytes");
+        d->read_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "read_only"));
+        str_field(o, "session", d->session, sizeof(d->session));
+        d->host_lun = (unsigned)num_field(o, "host_lun");
+}
+
+int
+record_save(const char *state_dir, const struct attach_result *res, struct va_err *err)
+{
+        char path[1024], dir[1024];
+        cJSON *root = cJSON_CreateObject(), *paths;
+        char *text;
+        size_t i;
+        int r;
+
+        if (root == NULL)
+                return va_err_set(err, VA_E_NOMEM, "out of memory");
+        (void)cJSON_AddStringToObject(root, "id", res->vol->id);
+        (void)cJSON_AddStringToObject(root, "source", res->vol->source);
+        (void)cJSON_AddBoolToObject(root, "read_only", res->vol->read_only);
+        (void)cJSON_AddItemToObject(root, "device", device_json(&res->device));
+        paths = cJSON_AddArrayToObject(root, "paths");
+        for (i = 0; i < res->npaths; i++) {
+                const struct attach_path *ap = &res->paths[i];
+                cJSON *p;
+                char portal[PORTAL_TEXT_MAX];
+
+                if (!ap->ok)
+                        continue;
+                p = cJSON_CreateObject();
+                (void)portal_format(&ap->path.portal, portal, sizeof(portal));
+                (void)cJSON_AddStringToObject(p, "portal", portal);
+                (void)cJSON_AddStringToObject(p, "target_iqn", ap->path.iqn);
+                (void)cJSON_AddNumberToObject(p, "lun", ap->path.lun);
+                (void)cJSON_AddNumberToObject(p, "host_lun", ap->path.host_lun);
+                (void)cJSON_AddItemToObject(p, "device", device_json(&ap->device));
+                (void)cJSON_AddItemToArray(paths, p);
+        }
+        text = cJSON_Print(root);
+        cJSON_Delete(root);
+        if (text == NULL)
+                return va_err_set(err, VA_E_NOMEM, "out of memory");
+        (void)snprintf(dir, sizeof(dir), "%s/volumes", state_dir);
+        r = plat_mkdir_p(dir, 0700, err);
+        if (r == 0) {
+                path_for(state_dir, res->vol->id, path, sizeof(path));
+                r = plat_write_file_atomic(path, text, strlen(text), 0600, err);
+        }
+        free(text);
+        return r;
+}
+
+int
+record_load(const char *state_dir, const char *id, struct attached_volume *ret, struct va_err *err)
+{
+        char path[1024];
+        char *buf = NULL;
+        size_t len, i = 0;
+        cJSON *root;
+        const cJSON *paths, *p;
+        int r;
+
+        memset(ret, 0, sizeof(*ret));
+        if (!uuid_is_canonical(id))
+                return va_err_set(err, VA_E_INVAL, "'%.40s' is not a volume id (a UUID)", id);
+        path_for(state_dir, id, path, sizeof(path));
+        r = plat_read_file(path, RECORD_MAX, &buf, &len, err);
+        if (r == -VA_E_NOTFOUND) {
+                va_err_clear(err);
+                return va_err_set(err, VA_E_NOTFOUND,
+                                  "volume %s: not attached by volattach (no record in %s/volumes)",
+                                  id, state_dir);
+        }
+        if (r < 0)
+                return r;
+        root = cJSON_ParseWithLength(buf, len);
+        free(buf);
+        if (!cJSON_IsObject(root)) {
+                cJSON_Delete(root);
+                return va_err_set(err, VA_E_PARSE, "%s: not a volattach record", path);
+        }
+        str_field(root, "id", ret->id, sizeof(ret->id));
+        str_field(root, "source", ret->source, sizeof(ret->source));
+        ret->read_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "read_only"));
+        device_from_json(cJSON_GetObjectItemCaseSensitive(root, "device"), &ret->device);
+        paths = cJSON_GetObjectItemCaseSensitive(root, "paths");
+        if (cJSON_IsArray(paths) && cJSON_GetArraySize(paths) > 0 &&
+            cJSON_GetArraySize(paths) <= VOLUME_MAX_PATHS) {
+                ret->paths = calloc((size_t)cJSON_GetArraySize(paths), sizeof(*ret->paths));
+                if (ret->paths == NULL) {
+                        cJSON_Delete(root);
+                        return va_err_set(err, VA_E_NOMEM, "out of memory");
+                }
+        }
+        cJSON_ArrayForEach (p, paths) {
+                struct attached_path *ap;
+                char portal[PORTAL_TEXT_MAX + 1];
+
+                if (ret->paths == NULL)
+                        break;
+                ap = &ret->paths[i];
+                str_field(p, "portal", portal, sizeof(portal));
+                str_field(p, "target_iqn", ap->path.iqn, sizeof(ap->path.iqn));
+                /* the state directory is root-only, but a record is still
+                 * input: check it like metadata before using it */
+                if (portal_parse(portal, &ap->path.portal, NULL, NULL) < 0 ||
+                    iscsi_name_check(ap->path.iqn, NULL, NULL) < 0)
+                        continue;
+                ap->path.lun = (unsigned)num_field(p, "lun");
+                ap->path.host_lun = (unsigned)num_field(p, "host_lun");
+                device_from_json(cJSON_GetObjectItemCaseSensitive(p, "device"), &ap->device);
+                i++;
+        }
+        ret->npaths = i;
+        cJSON_Delete(root);
+        if (strcmp(ret->id, id) != 0) {
+                attached_volume_clear(ret);
+                return va_err_set(err, VA_E_PARSE, "%s: record names another volume", path);
+        }
+        return 0;
+}
+
+int
+record_list(const char *state_dir, char ***ret, size_t *ret_n, struct va_err *err)
+{
+        char dir[1024];
+        char **names;
+        size_t n, i, k = 0;
+        int r;
+
+        (void)snprintf(dir, sizeof(dir), "%s/volumes", state_dir);
+        r = plat_list_dir(dir, &names, &n, err);
+        if (r < 0)
+                return r;
+        for (i = 0; i < n; i++) {
+                size_t len = strlen(names[i]);
+
+                /* only "<uuid>.json"; leftover temporary files are skipped */
+                if (len == VOLUME_ID_LEN + 5 && strcmp(names[i] + VOLUME_ID_LEN, ".json") == 0) {
+                        names[i][VOLUME_ID_LEN] = '\0';
+                        if (uuid_is_canonical(names[i])) {
+                                names[k++] = names[i];
+                                continue;
+                        }
+                }
+                free(names[i]);
+        }
+        *ret = names;
+        *ret_n = k;
+        return 0;
+}
+
+int
+record_remove(const char *state_dir, const char *id, struct va_err *err)
+{
+        char path[1024];
+
+        path_for(state_dir, id, path, sizeof(path));
+        return plat_unlink(path, err);
+}

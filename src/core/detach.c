@@ -1,0 +1,131 @@
+/* Taking a volume apart, in the reverse order of attach. */
+#include "core/detach.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+void
+attached_volume_clear(struct attached_volume *av)
+{
+        free(av->paths);
+        av->paths = NULL;
+        av->npaths = 0;
+}
+
+/* The live session to (portal, target), found by address and name rather
+ * than by the handle remembered at attach time: a session that was
+ * re-established since then has a new handle. */
+static int
+find_session(const struct initiator_session *v, size_t n, const struct target_path *p)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                if (portal_equal(&v[i].portal, &p->portal) && strcmp(v[i].iqn, p->iqn) == 0)
+                        return (int)i;
+        return -1;
+}
+
+int
+detach_volume(const struct initiator_ops *ops, struct initiator *ini,
+              const struct attached_volume *av, int force, struct va_err *err)
+{
+        struct initiator_session *sessions = NULL;
+        size_t nsessions = 0, i;
+        char why[256] = "";
+        int r, first = 0;
+
+        r = ops->device_in_use(ini, &av->device, why, sizeof(why), err);
+        if (r < 0)
+                return r;
+        if (r == 1 && !force)
+                return va_err_set(err, VA_E_BUSY,
+                                  "volume %s: %s is in use (%s); unmount it or stop its users "
+                                  "first, or use --force",
+                                  av->id, av->device.path, why);
+        if (r == 1)
+                va_log(VA_LOG_WARNING, "volume %s: %s is in use (%s); detaching anyway (--force)",
+                       av->id, av->device.path, why);
+
+        /* The multipath map first: its paths cannot go while it holds them. */
+        if (av->device.kind == INITIATOR_DEVICE_MULTIPATH) {
+                struct va_err e;
+
+                va_err_clear(&e);
+                r = ops->device_remove(ini, &av->device, &e);
+                if (r < 0) {
+                        if (!force) {
+                                *err = e;
+                                return r;
+                        }
+                        va_log(VA_LOG_WARNING, "volume %s: %s", av->id, e.msg);
+                }
+        }
+        for (i = 0; i < av->npaths; i++) {
+                struct va_err e;
+
+                if (av->paths[i].device.path[0] == '\0')
+                        continue;
+                va_err_clear(&e);
+                r = ops->device_remove(ini, &av->paths[i].device, &e);
+                if (r < 0 && first == 0) {
+                        *err = e;
+                        first = r;
+                }
+        }
+
+        r = ops->list_sessions(ini, &sessions, &nsessions, err);
+        if (r < 0)
+                return first ? first : r;
+        for (i = 0; i < av->npaths; i++) {
+                const struct target_path *p = &av->paths[i].path;
+                struct initiator_device *left = NULL;
+                size_t nleft = 0, j;
+                int si = find_session(sessions, nsessions, p), shared = 0;
+                struct va_err e;
+
+                va_err_clear(&e);
+                /* Another path entry of this volume on the same session was
+                 * already handled. */
+                for (j = 0; j < i; j++)
+                        if (portal_equal(&av->paths[j].path.portal, &p->portal) &&
+                            strcmp(av->paths[j].path.iqn, p->iqn) == 0)
+                                shared = 1;
+                if (shared)
+                        continue;
+                if (si >= 0) {
+                        r = ops->session_devices(ini, &sessions[si], &left, &nleft, &e);
+                        if (r == 0 && nleft > 0) {
+                                /* Logging out would pull the disks of other
+                                 * volumes (kubelet #39202; os-brick). */
+                                va_log(VA_LOG_NOTICE,
+                                       "volume %s: session %s to %s stays: %zu other LUN(s) "
+                                       "still use it",
+                                       av->id, sessions[si].handle, p->iqn, nleft);
+                                free(left);
+                                continue;
+                        }
+                        free(left);
+                        if (r == 0)
+                                r = ops->logout(ini, &sessions[si], &e);
+                        if (r < 0) {
+                                if (first == 0) {
+                                        *err = e;
+                                        first = r;
+                                }
+                                continue;
+                        }
+                        va_log(VA_LOG_INFO, "volume %s: logged out of %s", av->id, p->iqn);
+                }
+                r = ops->remove_target(ini, p, &e);
+                if (r < 0 && first == 0) {
+                        *err = e;
+                        first = r;
+                }
+        }
+        free(sessions);
+        return first;
+}

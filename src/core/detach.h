@@ -1,0 +1,35 @@
+/* Detach: what volattach attached, as remembered in its state records, and
+ * how it is taken apart again: refuse a busy device unless forced, remove
+ * the multipath map and the SCSI disks, log out of a session only when no
+ * other LUN still uses it, forget the target. */
+#ifndef VOLATTACH_CORE_DETACH_H
+#define VOLATTACH_CORE_DETACH_H
+
+#include "backend/initiator.h"
+#include "core/volume.h"
+
+struct attached_path {
+        struct target_path path;
+        struct initiator_device device; /* the disk behind this path */
+};
+
+/* One attached volume, without any secret: this is what is written to the
+ * state directory at attach time and read back by status and detach. */
+struct attached_volume {
+        char id[VOLUME_ID_LEN + 1];
+        char source[SOURCE_NAME_MAX];
+        int read_only;
+        struct initiator_device device; /* what the operator uses */
+        struct attached_path *paths;
+        size_t npaths;
+};
+
+void attached_volume_clear(struct attached_volume *av);
+
+/* Detaches one volume. -VA_E_BUSY (nothing done) when its device is in use
+ * and force is not set. Problems with individual paths are collected; the
+ * first is returned after every path has been tried. */
+int detach_volume(const struct initiator_ops *ops, struct initiator *ini,
+                  const struct attached_volume *av, int force, struct va_err *err);
+
+#endif

@@ -1,0 +1,61 @@
+/* Diagnostics collected while reading metadata. */
+#include "core/diag.h"
+#include "core/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int
+diag_add(struct diag_list *l, int level, const char *fmt, ...)
+{
+        char buf[1024];
+        va_list ap;
+        char *copy;
+
+        if (l->n >= DIAG_MAX)
+                return 0;
+        if (l->n == l->cap) {
+                size_t ncap = l->cap ? l->cap * 2 : 8;
+                struct diag *nv = realloc(l->v, ncap * sizeof(*nv));
+
+                if (nv == NULL)
+                        return -VA_E_NOMEM;
+                l->v = nv;
+                l->cap = ncap;
+        }
+        va_start(ap, fmt);
+        (void)vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        copy = strdup(buf);
+        if (copy == NULL)
+                return -VA_E_NOMEM;
+        l->v[l->n].level = level;
+        l->v[l->n].msg = copy;
+        l->n++;
+        return 0;
+}
+
+size_t
+diag_count(const struct diag_list *l, int level)
+{
+        size_t i, c = 0;
+
+        for (i = 0; i < l->n; i++)
+                if (l->v[i].level <= level)
+                        c++;
+        return c;
+}
+
+void
+diag_list_free(struct diag_list *l)
+{
+        size_t i;
+
+        for (i = 0; i < l->n; i++)
+                free(l->v[i].msg);
+        free(l->v);
+        l->v = NULL;
+        l->n = l->cap = 0;
+}

@@ -1,0 +1,40 @@
+/* Logging with syslog-numbered levels and a replaceable sink (stderr by
+ * default; the system log or the Windows Event Log when run as a service).
+ * Thread-safe: each message is formatted into its own buffer. */
+#ifndef VOLATTACH_CORE_LOG_H
+#define VOLATTACH_CORE_LOG_H
+
+enum va_log_level {
+        VA_LOG_ERR = 3,
+        VA_LOG_WARNING = 4,
+        VA_LOG_NOTICE = 5,
+        VA_LOG_INFO = 6,
+        VA_LOG_DEBUG = 7,
+};
+
+typedef void (*va_log_sink_fn)(int level, const char *msg, void *ctx);
+
+/* Messages above this level are dropped. Default: VA_LOG_NOTICE. */
+void va_log_set_level(int level);
+int va_log_get_level(void);
+
+/* Replaces the sink; NULL restores stderr. */
+void va_log_set_sink(va_log_sink_fn sink, void *ctx);
+
+/* Adds a second sink that receives every message too (e.g. a log file). */
+void va_log_add_tee(va_log_sink_fn sink, void *ctx);
+
+void va_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* "error", "warning", ... */
+const char *va_log_level_name(int level);
+
+/* Parses "error|warning|notice|info|debug"; -1 if unknown. */
+int va_log_level_parse(const char *s);
+
+/* Copies s into buf with control characters and non-ASCII bytes escaped as
+ * \xNN and the result cut at len-1 bytes ("..." marks the cut), so a value
+ * from metadata cannot forge log lines or terminal escapes. */
+const char *va_log_quote(const char *s, char *buf, unsigned long len);
+
+#endif

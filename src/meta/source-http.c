@@ -1,0 +1,87 @@
+/* The metadata service: bounded retries with backoff and jitter on transient
+ * failures only (connection errors, 408, 429, 5xx); 404 means "no
+ * metadata"; every body capped. */
+#include "meta/source.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "platform/platform.h"
+
+int
+meta_http_retryable(int rc, long status)
+{
+        if (rc < 0)
+                return rc == -VA_E_NET || rc == -VA_E_TIMEOUT || rc == -VA_E_IO;
+        return status == 408 || status == 429 || (status >= 500 && status <= 599);
+}
+
+unsigned
+meta_http_backoff_ms(const struct meta_http_policy *p, unsigned retry, uint32_t rnd)
+{
+        uint64_t d = p->backoff_ms;
+        unsigned i;
+
+        for (i = 0; i < retry && d < p->backoff_max_ms; i++)
+                d *= 2;
+        if (d > p->backoff_max_ms)
+                d = p->backoff_max_ms;
+        if (d == 0)
+                return 0;
+        return (unsigned)(d / 2 + rnd % (d / 2 + 1));
+}
+
+int
+meta_http_fetch(const char *url, const struct meta_http_policy *p, char **ret_buf, size_t *ret_len,
+                struct va_err *err)
+{
+        struct plat_http_response resp;
+        struct va_err e;
+        unsigned attempt;
+        int r = 0;
+
+        for (attempt = 0; attempt < (p->attempts ? p->attempts : 1); attempt++) {
+                if (attempt > 0) {
+                        unsigned pause = meta_http_backoff_ms(p, attempt - 1, plat_random_u32());
+
+                        va_log(VA_LOG_INFO, "%s: retrying in %u ms (attempt %u of %u)", url, pause,
+                               attempt + 1, p->attempts);
+                        plat_sleep_ms(pause);
+                }
+                va_err_clear(&e);
+                r = plat_http_get(url, p->timeout_ms, META_DOC_MAX, &resp, &e);
+                if (r == 0 && resp.status == 200) {
+                        *ret_buf = resp.body;
+                        *ret_len = resp.len;
+                        if (resp.body == NULL) {
+                                *ret_buf = calloc(1, 1);
+                                if (*ret_buf == NULL)
+                                        return va_err_set(err, VA_E_NOMEM, "out of memory");
+                        }
+                        return 0;
+                }
+                if (r == 0 && resp.status == 404) {
+                        plat_http_response_free(&resp);
+                        return va_err_set(err, VA_E_NOTFOUND, "%s: 404 Not Found", url);
+                }
+                if (r == 0) {
+                        long status = resp.status;
+
+                        plat_http_response_free(&resp);
+                        va_err_clear(&e);
+                        r = va_err_setn(&e, VA_E_HTTP, status, "%s: HTTP status %ld", url, status);
+                        if (!meta_http_retryable(0, status))
+                                break;
+                } else if (!meta_http_retryable(r, 0)) {
+                        break;
+                }
+                va_log(VA_LOG_WARNING, "%s", e.msg);
+        }
+        if (attempt >= p->attempts && p->attempts > 1)
+                va_err_prefix(&e, "gave up after %u attempts", p->attempts);
+        if (err != NULL && err->code == 0)
+                *err = e;
+        return r < 0 ? r : -VA_E_HTTP;
+}

@@ -1,0 +1,187 @@
+/* One HTTP GET through WinHTTP for the metadata service: no proxy, no
+ * redirects, a hard timeout on every phase, the body capped while it is
+ * received, and a short body (against Content-Length) reported as such. */
+#include <windows.h>
+#include <winhttp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/secret.h"
+#include "platform/platform.h"
+#include "platform/win32-util.h"
+
+static int
+map_error(DWORD code, const char *url, unsigned timeout_ms, struct va_err *err)
+{
+        char msg[300];
+
+        switch (code) {
+        case ERROR_WINHTTP_TIMEOUT:
+                return va_err_setn(err, VA_E_TIMEOUT, (long)code,
+                                   "%s: no complete answer within %u ms", url, timeout_ms);
+        case ERROR_WINHTTP_CANNOT_CONNECT:
+        case ERROR_WINHTTP_NAME_NOT_RESOLVED:
+        case ERROR_WINHTTP_CONNECTION_ERROR:
+                return va_err_setn(err, VA_E_NET, (long)code, "%s: %s", url,
+                                   win_strerror(code, msg, sizeof(msg)));
+        case ERROR_WINHTTP_INVALID_URL:
+        case ERROR_WINHTTP_UNRECOGNIZED_SCHEME:
+                return va_err_setn(err, VA_E_INVAL, (long)code, "%s: not an http(s) URL", url);
+        default:
+                return va_err_setn(err, VA_E_IO, (long)code, "%s: %s", url,
+                                   win_strerror(code, msg, sizeof(msg)));
+        }
+}
+
+int
+plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat_http_response *ret,
+              struct va_err *err)
+{
+        URL_COMPONENTSW uc;
+        HINTERNET session = NULL, conn = NULL, req = NULL;
+        wchar_t *wurl = win_utf16(url), host[256], path[2048];
+        DWORD status = 0, size = sizeof(status), clen = 0, clen_size = sizeof(clen);
+        DWORD feature = WINHTTP_DISABLE_REDIRECTS;
+        int have_clen, r = 0;
+        char *body = NULL;
+        size_t len = 0, cap = 0;
+
+        memset(ret, 0, sizeof(*ret));
+        if (wurl == NULL)
+                return va_err_set(err, VA_E_INVAL, "%s: not a valid URL", url);
+        memset(&uc, 0, sizeof(uc));
+        uc.dwStructSize = sizeof(uc);
+        uc.lpszHostName = host;
+        uc.dwHostNameLength = sizeof(host) / sizeof(host[0]);
+        uc.lpszUrlPath = path;
+        uc.dwUrlPathLength = sizeof(path) / sizeof(path[0]);
+        if (!WinHttpCrackUrl(wurl, 0, 0, &uc)) {
+                free(wurl);
+                return va_err_set(err, VA_E_INVAL, "%s: not a valid URL", url);
+        }
+        free(wurl);
+        /* the metadata service is local: a proxy would be wrong, and could
+         * see the CHAP secrets */
+        session = WinHttpOpen(L"volattach", WINHTTP_ACCESS_TYPE_NO_PROXY, WINHTTP_NO_PROXY_NAME,
+                              WINHTTP_NO_PROXY_BYPASS, 0);
+        if (session == NULL)
+                return map_error(GetLastError(), url, timeout_ms, err);
+        (void)WinHttpSetTimeouts(session, (int)timeout_ms, (int)timeout_ms, (int)timeout_ms,
+                                 (int)timeout_ms);
+        conn = WinHttpConnect(session, host, uc.nPort, 0);
+        if (conn == NULL) {
+                r = map_error(GetLastError(), url, timeout_ms, err);
+                goto out;
+        }
+        req = WinHttpOpenRequest(conn, L"GET", path, NULL, WINHTTP_NO_REFERER,
+                                 WINHTTP_DEFAULT_ACCEPT_TYPES,
+                                 uc.nScheme == INTERNET_SCHEME_HTTPS ? WINHTTP_FLAG_SECURE : 0);
+        if (req == NULL) {
+                r = map_error(GetLastError(), url, timeout_ms, err);
+                goto out;
+        }
+        (void)WinHttpSetOption(req, WINHTTP_OPTION_DISABLE_FEATURE, &feature, sizeof(feature));
+        if (!WinHttpSendRequest(req, WINHTTP_NO_ADDITIONAL_HEADERS, 0, WINHTTP_NO_REQUEST_DATA, 0,
+                                0, 0) ||
+            !WinHttpReceiveResponse(req, NULL)) {
+                r = map_error(GetLastError(), url, timeout_ms, err);
+                goto out;
+        }
+        if (!WinHttpQueryHeaders(req, WINHTTP_QUERY_STATUS_CODE | WINHTTP_QUERY_FLAG_NUMBER,
+                                 WINHTTP_HEADER_NAME_BY_INDEX, &status, &size,
+                                 WINHTTP_NO_HEADER_INDEX)) {
+                r = map_error(GetLastError(), url, timeout_ms, err);
+                goto out;
+        }
+        have_clen = WinHttpQueryHeaders(
+            req, WINHTTP_QUERY_CONTENT_LENGTH | WINHTTP_QUERY_FLAG_NUMBER,
+            WINHTTP_HEADER_NAME_BY_INDEX, &clen, &clen_size, WINHTTP_NO_HEADER_INDEX);
+        if (have_clen && clen > max_body) {
+                r = va_err_set(err, VA_E_TOOBIG, "%s: body is larger than %zu bytes", url,
+                               max_body);
+                goto out;
+        }
+        for (;;) {
+                DWORD avail = 0, got = 0;
+
+                if (!WinHttpQueryDataAvailable(req, &avail)) {
+                        DWORD e = GetLastError();
+
+                        if (have_clen && len < clen)
+                                r = va_err_setn(err, VA_E_IO, (long)e,
+                                                "%s: truncated body: %zu of %lu bytes received",
+                                                url, len, (unsigned long)clen);
+                        else
+                                r = map_error(e, url, timeout_ms, err);
+                        goto out;
+                }
+                if (avail == 0)
+                        break;
+                if (len + avail > max_body) {
+                        r = va_err_set(err, VA_E_TOOBIG, "%s: body is larger than %zu bytes", url,
+                                       max_body);
+                        goto out;
+                }
+                if (len + avail + 1 > cap) {
+                        size_t ncap = cap ? cap : 16384;
+                        char *nb;
+
+                        while (ncap < len + avail + 1)
+                                ncap *= 2;
+                        nb = malloc(ncap);
+                        if (nb == NULL) {
+                                r = va_err_set(err, VA_E_NOMEM, "out of memory");
+                                goto out;
+                        }
+                        if (body != NULL) {
+                                memcpy(nb, body, len);
+                                va_secure_zero(body, cap);
+                                free(body);
+                        }
+                        body = nb;
+                        cap = ncap;
+                }
+                if (!WinHttpReadData(req, body + len, avail, &got)) {
+                        r = map_error(GetLastError(), url, timeout_ms, err);
+                        goto out;
+                }
+                if (got == 0)
+                        break;
+                len += got;
+        }
+        if (have_clen && len < clen) {
+                r = va_err_set(err, VA_E_IO, "%s: truncated body: %zu of %lu bytes received", url,
+                               len, (unsigned long)clen);
+                goto out;
+        }
+        if (body != NULL)
+                body[len] = '\0';
+        ret->status = (long)status;
+        ret->body = body;
+        ret->len = len;
+        body = NULL;
+out:
+        if (body != NULL) {
+                va_secure_zero(body, cap);
+                free(body);
+        }
+        if (req != NULL)
+                WinHttpCloseHandle(req);
+        if (conn != NULL)
+                WinHttpCloseHandle(conn);
+        WinHttpCloseHandle(session);
+        return r;
+}
+
+void
+plat_http_response_free(struct plat_http_response *r)
+{
+        if (r == NULL)
+                return;
+        if (r->body != NULL)
+                va_secure_zero(r->body, r->len);
+        free(r->body);
+        r->body = NULL;
+        r->len = 0;
+}

@@ -1,0 +1,124 @@
+/* The few OS primitives the rest of volattach needs. One implementation per
+ * OS (posix.c, win32.c, plus http-*.c and configdrive-*.c), picked by the
+ * build; callers never test the OS themselves. */
+#ifndef VOLATTACH_PLATFORM_PLATFORM_H
+#define VOLATTACH_PLATFORM_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct fs_source; /* meta/fsimage.h: a read-at callback over a device */
+
+/* --- files --- */
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer (the NUL is not
+ * counted in *ret_len). -VA_E_NOTFOUND, -VA_E_TOOBIG past max, -VA_E_IO. */
+int plat_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
+                   struct va_err *err);
+
+/* Writes a file atomically: a temporary file in the same directory with the
+ * given mode (0600 for anything holding a secret; an owner-only ACL on
+ * Windows), flushed to disk, then renamed over path. Nothing half-written is
+ * ever visible under path. */
+int plat_write_file_atomic(const char *path, const void *data, size_t len, int mode,
+                           struct va_err *err);
+
+/* 1 if path is a directory, 0 otherwise. */
+int plat_is_dir(const char *path);
+
+/* Creates a directory and its parents with the given mode; existing is fine. */
+int plat_mkdir_p(const char *path, int mode, struct va_err *err);
+
+/* Removes a file; a missing file is success. */
+int plat_unlink(const char *path, struct va_err *err);
+
+/* Names (not paths) of the regular files in a directory, sorted. A missing
+ * directory gives an empty list. Free with plat_string_list_free(). */
+int plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *err);
+
+/* --- time and randomness --- */
+uint64_t plat_monotonic_ms(void);
+void plat_sleep_ms(unsigned ms);
+/* Not for secrets: jitter for retry backoff. */
+uint32_t plat_random_u32(void);
+
+/* --- threads --- */
+struct plat_thread;
+struct plat_mutex;
+int plat_thread_start(struct plat_thread **ret, void *(*fn)(void *), void *arg);
+void plat_thread_join(struct plat_thread *t);
+struct plat_mutex *plat_mutex_new(void);
+void plat_mutex_lock(struct plat_mutex *m);
+void plat_mutex_unlock(struct plat_mutex *m);
+void plat_mutex_free(struct plat_mutex *m);
+
+/* --- processes --- */
+struct plat_spawn_result {
+        int exited; /* 1 when the process exited (else killed or timed out) */
+        int status; /* exit status when exited */
+        int timed_out;
+        char *out; /* stdout and stderr, merged, NUL-terminated, capped */
+        size_t outlen;
+};
+
+/* Runs argv[0] (a full path, or searched in PATH) with a fixed argument
+ * vector, never through a shell. The child's stdin is /dev/null. Output
+ * beyond max_out is discarded. A child still running after timeout_ms is
+ * killed. Returns 0 when the child was started (whatever its status), or a
+ * negative code when it could not be. */
+int plat_spawn(const char *const argv[], unsigned timeout_ms, size_t max_out,
+               struct plat_spawn_result *ret, struct va_err *err);
+void plat_spawn_result_free(struct plat_spawn_result *r);
+
+/* 1 if an executable with this name is found (full path or in PATH). */
+int plat_have_program(const char *name);
+
+/* --- metadata service --- */
+struct plat_http_response {
+        long status; /* HTTP status code */
+        char *body;  /* NUL-terminated; NULL when empty */
+        size_t len;
+};
+
+/* One GET, no retries (the retry policy is portable, in meta/). Returns 0
+ * with any HTTP status, or -VA_E_NET (connect failed), -VA_E_TIMEOUT,
+ * -VA_E_TOOBIG (body over max_body), -VA_E_IO (truncated body, other
+ * transfer errors). Only http:// and https:// URLs; no redirects. */
+int plat_http_get(const char *url, unsigned timeout_ms, size_t max_body,
+                  struct plat_http_response *ret, struct va_err *err);
+void plat_http_response_free(struct plat_http_response *r);
+
+/* --- config drive --- */
+
+/* Devices (or, on Windows, drive roots and raw partitions) that may hold a
+ * config drive, best first. Caller frees with plat_string_list_free(). */
+int plat_configdrive_candidates(char ***ret, size_t *ret_n, struct va_err *err);
+void plat_string_list_free(char **list, size_t n);
+
+/* Opens a block device or image file read-only as an fs_source. */
+int plat_blockdev_open(const char *path, struct fs_source *ret, struct va_err *err);
+void plat_blockdev_close(struct fs_source *src);
+
+/* --- logging and process --- */
+
+/* A log sink for the system log (syslog / Event Log); ctx unused. */
+void plat_syslog_open(const char *ident);
+void plat_syslog_sink(int level, const char *msg, void *ctx);
+
+/* Makes the process non-dumpable (no core files, no same-user ptrace or
+ * /proc/PID/mem reads) since it holds CHAP secrets in memory. */
+void plat_harden(void);
+
+/* 1 when running as root / elevated administrator. */
+int plat_is_privileged(void);
+
+/* Default locations (state directory for status/detach records). */
+const char *plat_state_dir(void);
+
+/* Replaces argv with UTF-8 arguments (Windows passes main() the ANSI code
+ * page; POSIX arguments are bytes already and are left alone). */
+int plat_utf8_args(int *argc, char ***argv);
+
+#endif

@@ -1,0 +1,537 @@
+/* POSIX (Linux) implementation of the platform primitives: files, time,
+ * threads, processes without a shell, syslog, process hardening. */
+#ifdef _WIN32
+#error "posix.c is the POSIX platform layer; Windows builds use win32.c"
+#endif
+
+#include "platform/platform.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/secret.h"
+
+extern char **environ;
+
+int
+plat_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct va_err *err)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        size_t len = 0, cap = 0;
+        char *buf = NULL;
+        int r = 0;
+
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return va_err_setn(err, VA_E_NOTFOUND, errno, "%s: no such file", path);
+                if (errno == EACCES || errno == EPERM)
+                        return va_err_setn(err, VA_E_PERM, errno, "%s: permission denied", path);
+                return va_err_setn(err, VA_E_IO, errno, "%s: %s", path, strerror(errno));
+        }
+        for (;;) {
+                ssize_t n;
+
+                if (len == cap) {
+                        size_t ncap = cap ? cap * 2 : 16384;
+                        char *nb;
+
+                        if (ncap > max + 1)
+                                ncap = max + 1;
+                        if (ncap <= len) {
+                                r = va_err_set(err, VA_E_TOOBIG, "%s: larger than %zu bytes", path,
+                                               max);
+                                goto out;
+                        }
+                        nb = realloc(buf, ncap + 1);
+                        if (nb == NULL) {
+                                r = va_err_set(err, VA_E_NOMEM, "%s: out of memory", path);
+                                goto out;
+                        }
+                        buf = nb;
+                        cap = ncap;
+                }
+                n = read(fd, buf + len, cap - len);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = va_err_setn(err, VA_E_IO, errno, "%s: %s", path, strerror(errno));
+                        goto out;
+                }
+                if (n == 0)
+                        break;
+                len += (size_t)n;
+                if (len > max) {
+                        r = va_err_set(err, VA_E_TOOBIG, "%s: larger than %zu bytes", path, max);
+                        goto out;
+                }
+        }
+        if (buf == NULL) {
+                buf = malloc(1);
+                if (buf == NULL) {
+                        r = va_err_set(err, VA_E_NOMEM, "%s: out of memory", path);
+                        goto out;
+                }
+        }
+        buf[len] = '\0';
+        *ret_buf = buf;
+        *ret_len = len;
+        buf = NULL;
+out:
+        if (buf != NULL) {
+                va_secure_zero(buf, cap);
+                free(buf);
+        }
+        (void)close(fd);
+        return r;
+}
+
+int
+plat_write_file_atomic(const char *path, const void *data, size_t len, int mode, struct va_err *err)
+{
+        char tmp[PATH_MAX];
+        const char *p = data;
+        size_t off = 0;
+        int fd, r = 0, n;
+
+        n = snprintf(tmp, sizeof(tmp), "%s.volattach-XXXXXX", path);
+        if (n < 0 || (size_t)n >= sizeof(tmp))
+                return va_err_set(err, VA_E_INVAL, "%s: path too long", path);
+        /* mkstemp creates the file 0600 before any byte is written, so a
+         * secret is never readable by others, not even for a moment. */
+        fd = mkstemp(tmp);
+        if (fd < 0)
+                return va_err_setn(err, errno == ENOSPC ? VA_E_IO : VA_E_IO, errno,
+                                   "%s: cannot create a temporary file: %s", path, strerror(errno));
+        while (off < len) {
+                ssize_t w = write(fd, p + off, len - off);
+
+                if (w < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = va_err_setn(err, VA_E_IO, errno, "%s: write failed: %s", path,
+                                        strerror(errno));
+                        goto fail;
+                }
+                off += (size_t)w;
+        }
+        if (fchmod(fd, (mode_t)mode) < 0 || fsync(fd) < 0) {
+                r = va_err_setn(err, VA_E_IO, errno, "%s: %s", path, strerror(errno));
+                goto fail;
+        }
+        if (close(fd) < 0) {
+                fd = -1;
+                r = va_err_setn(err, VA_E_IO, errno, "%s: %s", path, strerror(errno));
+                goto fail;
+        }
+        fd = -1;
+        if (rename(tmp, path) < 0) {
+                r = va_err_setn(err, VA_E_IO, errno, "%s: rename failed: %s", path,
+                                strerror(errno));
+                goto fail;
+        }
+        /* make the rename itself durable */
+        {
+                char dir[PATH_MAX];
+                char *slash;
+                int dfd;
+
+                (void)snprintf(dir, sizeof(dir), "%s", path);
+                slash = strrchr(dir, '/');
+                if (slash != NULL) {
+                        *slash = '\0';
+                        dfd = open(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (dfd >= 0) {
+                                (void)fsync(dfd);
+                                (void)close(dfd);
+                        }
+                }
+        }
+        return 0;
+fail:
+        if (fd >= 0)
+                (void)close(fd);
+        (void)unlink(tmp);
+        return r;
+}
+
+int
+plat_is_dir(const char *path)
+{
+        struct stat st;
+
+        return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int
+plat_mkdir_p(const char *path, int mode, struct va_err *err)
+{
+        char buf[PATH_MAX];
+        size_t i, len;
+
+        len = strlen(path);
+        if (len == 0 || len >= sizeof(buf))
+                return va_err_set(err, VA_E_INVAL, "bad directory path");
+        memcpy(buf, path, len + 1);
+        for (i = 1; i <= len; i++) {
+                if (buf[i] != '/' && buf[i] != '\0')
+                        continue;
+                buf[i] = '\0';
+                if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+                        return va_err_setn(err, VA_E_IO, errno, "%s: cannot create: %s", buf,
+                                           strerror(errno));
+                buf[i] = i == len ? '\0' : '/';
+        }
+        return 0;
+}
+
+int
+plat_unlink(const char *path, struct va_err *err)
+{
+        if (unlink(path) < 0 && errno != ENOENT)
+                return va_err_setn(err, VA_E_IO, errno, "%s: cannot remove: %s", path,
+                                   strerror(errno));
+        return 0;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *err)
+{
+        DIR *d = opendir(path);
+        struct dirent *de;
+        char **v = NULL;
+        size_t n = 0;
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (d == NULL) {
+                if (errno == ENOENT)
+                        return 0;
+                return va_err_setn(err, VA_E_IO, errno, "%s: %s", path, strerror(errno));
+        }
+        while ((de = readdir(d)) != NULL) {
+                char **nv;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                nv = realloc(v, (n + 1) * sizeof(*v));
+                if (nv == NULL)
+                        goto nomem;
+                v = nv;
+                v[n] = strdup(de->d_name);
+                if (v[n] == NULL)
+                        goto nomem;
+                n++;
+        }
+        (void)closedir(d);
+        if (n > 1)
+                qsort(v, n, sizeof(*v), name_cmp);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+nomem:
+        (void)closedir(d);
+        plat_string_list_free(v, n);
+        return va_err_set(err, VA_E_NOMEM, "out of memory");
+}
+
+uint64_t
+plat_monotonic_ms(void)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void
+plat_sleep_ms(unsigned ms)
+{
+        struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+uint32_t
+plat_random_u32(void)
+{
+        static unsigned seed;
+        static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+        uint32_t v;
+
+        (void)pthread_mutex_lock(&lock);
+        if (seed == 0)
+                seed = (unsigned)plat_monotonic_ms() ^ (unsigned)getpid() << 16;
+        v = (uint32_t)rand_r(&seed) << 16 ^ (uint32_t)rand_r(&seed);
+        (void)pthread_mutex_unlock(&lock);
+        return v;
+}
+
+struct plat_thread {
+        pthread_t tid;
+};
+
+struct plat_mutex {
+        pthread_mutex_t m;
+};
+
+int
+plat_thread_start(struct plat_thread **ret, void *(*fn)(void *), void *arg)
+{
+        struct plat_thread *t = malloc(sizeof(*t));
+
+        if (t == NULL)
+                return -VA_E_NOMEM;
+        if (pthread_create(&t->tid, NULL, fn, arg) != 0) {
+                free(t);
+                return -VA_E_NOMEM;
+        }
+        *ret = t;
+        return 0;
+}
+
+void
+plat_thread_join(struct plat_thread *t)
+{
+        if (t == NULL)
+                return;
+        (void)pthread_join(t->tid, NULL);
+        free(t);
+}
+
+struct plat_mutex *
+plat_mutex_new(void)
+{
+        struct plat_mutex *m = malloc(sizeof(*m));
+
+        if (m != NULL)
+                (void)pthread_mutex_init(&m->m, NULL);
+        return m;
+}
+
+void
+plat_mutex_lock(struct plat_mutex *m)
+{
+        (void)pthread_mutex_lock(&m->m);
+}
+
+void
+plat_mutex_unlock(struct plat_mutex *m)
+{
+        (void)pthread_mutex_unlock(&m->m);
+}
+
+void
+plat_mutex_free(struct plat_mutex *m)
+{
+        if (m == NULL)
+                return;
+        (void)pthread_mutex_destroy(&m->m);
+        free(m);
+}
+
+int
+plat_have_program(const char *name)
+{
+        const char *path;
+        char buf[PATH_MAX];
+
+        if (strchr(name, '/') != NULL)
+                return access(name, X_OK) == 0;
+        path = getenv("PATH");
+        if (path == NULL)
+                path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        while (*path != '\0') {
+                const char *colon = strchr(path, ':');
+                size_t n = colon ? (size_t)(colon - path) : strlen(path);
+
+                if (n > 0 && n + strlen(name) + 2 < sizeof(buf)) {
+                        (void)snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, name);
+                        if (access(buf, X_OK) == 0)
+                                return 1;
+                }
+                path += n;
+                if (*path == ':')
+                        path++;
+        }
+        return 0;
+}
+
+int
+plat_spawn(const char *const argv[], unsigned timeout_ms, size_t max_out,
+           struct plat_spawn_result *ret, struct va_err *err)
+{
+        posix_spawn_file_actions_t fa;
+        int pipefd[2], status = 0, r;
+        pid_t pid;
+        uint64_t deadline = plat_monotonic_ms() + timeout_ms;
+        char *out;
+        size_t outlen = 0;
+        int done_reading = 0, reaped = 0;
+
+        memset(ret, 0, sizeof(*ret));
+        out = malloc(max_out + 1);
+        if (out == NULL)
+                return va_err_set(err, VA_E_NOMEM, "out of memory");
+        if (pipe2(pipefd, O_CLOEXEC) < 0) {
+                free(out);
+                return va_err_setn(err, VA_E_IO, errno, "pipe: %s", strerror(errno));
+        }
+        (void)posix_spawn_file_actions_init(&fa);
+        (void)posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+        (void)posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+        (void)posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+        /* posix_spawnp: argv is passed as discrete elements, no shell. */
+        r = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)(uintptr_t)argv, environ);
+        (void)posix_spawn_file_actions_destroy(&fa);
+        (void)close(pipefd[1]);
+        if (r != 0) {
+                (void)close(pipefd[0]);
+                free(out);
+                if (r == ENOENT)
+                        return va_err_setn(err, VA_E_ENV, r, "%s: program not found", argv[0]);
+                return va_err_setn(err, VA_E_ENV, r, "%s: cannot start: %s", argv[0], strerror(r));
+        }
+        while (!done_reading) {
+                struct pollfd pfd = { pipefd[0], POLLIN, 0 };
+                uint64_t now = plat_monotonic_ms();
+                int wait = now >= deadline ? 0 : (int)(deadline - now);
+                int pr;
+
+                if (now >= deadline) {
+                        ret->timed_out = 1;
+                        (void)kill(pid, SIGKILL);
+                        break;
+                }
+                pr = poll(&pfd, 1, wait);
+                if (pr < 0 && errno == EINTR)
+                        continue;
+                if (pr <= 0)
+                        continue;
+                {
+                        char chunk[4096];
+                        ssize_t n = read(pipefd[0], chunk, sizeof(chunk));
+
+                        if (n < 0 && errno == EINTR)
+                                continue;
+                        if (n <= 0) {
+                                done_reading = 1;
+                                break;
+                        }
+                        if (outlen < max_out) {
+                                size_t take = (size_t)n;
+
+                                if (take > max_out - outlen)
+                                        take = max_out - outlen;
+                                memcpy(out + outlen, chunk, take);
+                                outlen += take;
+                        }
+                }
+        }
+        (void)close(pipefd[0]);
+        while (!reaped) {
+                pid_t w = waitpid(pid, &status, 0);
+
+                if (w < 0 && errno == EINTR)
+                        continue;
+                reaped = 1;
+                if (w < 0)
+                        status = 0;
+        }
+        out[outlen] = '\0';
+        ret->out = out;
+        ret->outlen = outlen;
+        if (!ret->timed_out && WIFEXITED(status)) {
+                ret->exited = 1;
+                ret->status = WEXITSTATUS(status);
+        }
+        return 0;
+}
+
+void
+plat_spawn_result_free(struct plat_spawn_result *r)
+{
+        if (r == NULL)
+                return;
+        free(r->out);
+        r->out = NULL;
+        r->outlen = 0;
+}
+
+void
+plat_string_list_free(char **list, size_t n)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                free(list[i]);
+        free(list);
+}
+
+void
+plat_syslog_open(const char *ident)
+{
+        openlog(ident, LOG_PID, LOG_DAEMON);
+}
+
+void
+plat_syslog_sink(int level, const char *msg, void *ctx)
+{
+        (void)ctx;
+        syslog(level, "%s", msg);
+}
+
+void
+plat_harden(void)
+{
+        struct rlimit no_core = { 0, 0 };
+
+        (void)setrlimit(RLIMIT_CORE, &no_core);
+        (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int
+plat_is_privileged(void)
+{
+        return geteuid() == 0;
+}
+
+const char *
+plat_state_dir(void)
+{
+        const char *d = getenv("VOLATTACH_STATE_DIR");
+
+        return d != NULL && d[0] == '/' ? d : "/run/volattach";
+}
+
+int
+plat_utf8_args(int *argc, char ***argv)
+{
+        (void)argc;
+        (void)argv;
+        return 0;
+}

@@ -1,0 +1,768 @@
+/* Windows implementation of the platform primitives: files (UTF-8 paths,
+ * owner-only ACLs for anything secret), time, threads, processes with a
+ * correctly quoted command line, the Event Log, privilege checks. */
+#ifndef _WIN32
+#error "win32.c is the Windows platform layer; POSIX builds use posix.c"
+#endif
+
+#include <windows.h>
+#include <sddl.h>
+#include <shellapi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/secret.h"
+#include "platform/platform.h"
+#include "platform/win32-util.h"
+
+wchar_t *
+win_utf16(const char *s)
+{
+        int n;
+        wchar_t *w;
+
+        if (s == NULL)
+                return NULL;
+        n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, NULL, 0);
+        if (n <= 0)
+                return NULL;
+        w = malloc((size_t)n * sizeof(*w));
+        if (w == NULL)
+                return NULL;
+        if (MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, s, -1, w, n) <= 0) {
+                free(w);
+                return NULL;
+        }
+        return w;
+}
+
+char *
+win_utf8(const wchar_t *w)
+{
+        int n;
+        char *s;
+
+        if (w == NULL)
+                return NULL;
+        n = WideCharToMultiByte(CP_UTF8, 0, w, -1, NULL, 0, NULL, NULL);
+        if (n <= 0)
+                return NULL;
+        s = malloc((size_t)n);
+        if (s == NULL)
+                return NULL;
+        if (WideCharToMultiByte(CP_UTF8, 0, w, -1, s, n, NULL, NULL) <= 0) {
+                free(s);
+                return NULL;
+        }
+        return s;
+}
+
+const char *
+win_strerror(DWORD code, char *buf, size_t len)
+{
+        wchar_t wbuf[512];
+        char *u;
+        DWORD n;
+
+        n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, NULL, code,
+                           0, wbuf, sizeof(wbuf) / sizeof(wbuf[0]), NULL);
+        while (n > 0 && (wbuf[n - 1] == L'\n' || wbuf[n - 1] == L'\r' || wbuf[n - 1] == L'.'))
+                wbuf[--n] = 0;
+        u = n > 0 ? win_utf8(wbuf) : NULL;
+        (void)snprintf(buf, len, "%s (error %lu)", u ? u : "unknown error", (unsigned long)code);
+        free(u);
+        return buf;
+}
+
+static int
+err_from_win(struct va_err *err, DWORD code, const char *path, const char *what)
+{
+        char msg[300];
+        int c;
+
+        switch (code) {
+        case ERROR_FILE_NOT_FOUND:
+        case ERROR_PATH_NOT_FOUND:
+                c = VA_E_NOTFOUND;
+                break;
+        case ERROR_ACCESS_DENIED:
+                c = VA_E_PERM;
+                break;
+        case ERROR_NOT_ENOUGH_MEMORY:
+        case ERROR_OUTOFMEMORY:
+                c = VA_E_NOMEM;
+                break;
+        default:
+                c = VA_E_IO;
+                break;
+        }
+        return va_err_setn(err, c, (long)code, "%s: %s: %s", path, what,
+                           win_strerror(code, msg, sizeof(msg)));
+}
+
+int
+plat_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct va_err *err)
+{
+        wchar_t *w = win_utf16(path);
+        HANDLE h;
+        char *buf = NULL;
+        size_t len = 0, cap = 0;
+        int r = 0;
+
+        if (w == NULL)
+                return va_err_set(err, VA_E_INVAL, "%s: not a valid UTF-8 path", path);
+        h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                        FILE_ATTRIBUTE_NORMAL, NULL);
+        free(w);
+        if (h == INVALID_HANDLE_VALUE)
+                return err_from_win(err, GetLastError(), path, "cannot open");
+        for (;;) {
+                DWORD got = 0;
+
+                if (len == cap) {
+                        size_t ncap = cap ? cap * 2 : 16384;
+                        char *nb;
+
+                        if (ncap > max + 1)
+                                ncap = max + 1;
+                        if (ncap <= len) {
+                                r = va_err_set(err, VA_E_TOOBIG, "%s: larger than %zu bytes", path,
+                                               max);
+                                goto out;
+                        }
+                        nb = malloc(ncap + 1);
+                        if (nb == NULL) {
+                                r = va_err_set(err, VA_E_NOMEM, "%s: out of memory", path);
+                                goto out;
+                        }
+                        if (buf != NULL) {
+                                memcpy(nb, buf, len);
+                                va_secure_zero(buf, cap);
+                                free(buf);
+                        }
+                        buf = nb;
+                        cap = ncap;
+                }
+                if (!ReadFile(h, buf + len, (DWORD)(cap - len), &got, NULL)) {
+                        r = err_from_win(err, GetLastError(), path, "read failed");
+                        goto out;
+                }
+                if (got == 0)
+                        break;
+                len += got;
+                if (len > max) {
+                        r = va_err_set(err, VA_E_TOOBIG, "%s: larger than %zu bytes", path, max);
+                        goto out;
+                }
+        }
+        if (buf == NULL) {
+                buf = malloc(1);
+                if (buf == NULL) {
+                        r = va_err_set(err, VA_E_NOMEM, "%s: out of memory", path);
+                        goto out;
+                }
+        }
+        buf[len] = '\0';
+        *ret_buf = buf;
+        *ret_len = len;
+        buf = NULL;
+out:
+        if (buf != NULL) {
+                va_secure_zero(buf, cap);
+                free(buf);
+        }
+        CloseHandle(h);
+        return r;
+}
+
+/* Owner-only files: SYSTEM and Administrators, nobody else, and no
+ * inherited entries (the Windows counterpart of mode 0600 as root). */
+static int
+private_sa(SECURITY_ATTRIBUTES *sa)
+{
+        PSECURITY_DESCRIPTOR sd = NULL;
+
+        if (!ConvertStringSecurityDescriptorToSecurityDescriptorW(L"D:P(A;;FA;;;SY)(A;;FA;;;BA)",
+                                                                  SDDL_REVISION_1, &sd, NULL))
+                return -1;
+        sa->nLength = sizeof(*sa);
+        sa->lpSecurityDescriptor = sd;
+        sa->bInheritHandle = FALSE;
+        return 0;
+}
+
+int
+plat_write_file_atomic(const char *path, const void *data, size_t len, int mode, struct va_err *err)
+{
+        SECURITY_ATTRIBUTES sa, *psa = NULL;
+        wchar_t *w = win_utf16(path), *tmp = NULL;
+        HANDLE h = INVALID_HANDLE_VALUE;
+        const char *p = data;
+        size_t off = 0, wl;
+        int r = 0;
+
+        if (w == NULL)
+                return va_err_set(err, VA_E_INVAL, "%s: not a valid UTF-8 path", path);
+        if ((mode & 077) == 0) {
+                if (private_sa(&sa) < 0) {
+                        free(w);
+                        return err_from_win(err, GetLastError(), path, "security descriptor");
+                }
+                psa = &sa;
+        }
+        wl = wcslen(w);
+        tmp = malloc((wl + 32) * sizeof(*tmp));
+        if (tmp == NULL) {
+                r = va_err_set(err, VA_E_NOMEM, "out of memory");
+                goto out;
+        }
+        (void)_snwprintf(tmp, wl + 32, L"%ls.volattach-%lu", w,
+                         (unsigned long)GetCurrentProcessId());
+        tmp[wl + 31] = 0;
+        h = CreateFileW(tmp, GENERIC_WRITE, 0, psa, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+        if (h == INVALID_HANDLE_VALUE) {
+                r = err_from_win(err, GetLastError(), path, "cannot create a temporary file");
+                goto out;
+        }
+        while (off < len) {
+                DWORD put = 0, want = len - off > 1u << 30 ? 1u << 30 : (DWORD)(len - off);
+
+                if (!WriteFile(h, p + off, want, &put, NULL) || put == 0) {
+                        r = err_from_win(err, GetLastError(), path, "write failed");
+                        goto out;
+                }
+                off += put;
+        }
+        if (!FlushFileBuffers(h)) {
+                r = err_from_win(err, GetLastError(), path, "flush failed");
+                goto out;
+        }
+        CloseHandle(h);
+        h = INVALID_HANDLE_VALUE;
+        if (!MoveFileExW(tmp, w, MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH))
+                r = err_from_win(err, GetLastError(), path, "rename failed");
+out:
+        if (h != INVALID_HANDLE_VALUE)
+                CloseHandle(h);
+        if (r < 0 && tmp != NULL)
+                (void)DeleteFileW(tmp);
+        if (psa != NULL)
+                LocalFree(sa.lpSecurityDescriptor);
+        free(tmp);
+        free(w);
+        return r;
+}
+
+int
+plat_is_dir(const char *path)
+{
+        wchar_t *w = win_utf16(path);
+        DWORD a;
+
+        if (w == NULL)
+                return 0;
+        a = GetFileAttributesW(w);
+        free(w);
+        return a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+int
+plat_mkdir_p(const char *path, int mode, struct va_err *err)
+{
+        wchar_t *w = win_utf16(path);
+        size_t i, n;
+
+        (void)mode;
+        if (w == NULL)
+                return va_err_set(err, VA_E_INVAL, "%s: not a valid UTF-8 path", path);
+        n = wcslen(w);
+        for (i = 1; i <= n; i++) {
+                wchar_t c = w[i];
+
+                if (c != L'\\' && c != L'/' && c != 0)
+                        continue;
+                if (i == 2 && w[1] == L':')
+                        continue; /* "C:" itself */
+                w[i] = 0;
+                if (!CreateDirectoryW(w, NULL) && GetLastError() != ERROR_ALREADY_EXISTS &&
+                    GetLastError() != ERROR_ACCESS_DENIED) {
+                        DWORD e = GetLastError();
+
+                        free(w);
+                        return err_from_win(err, e, path, "cannot create directory");
+                }
+                w[i] = c;
+        }
+        free(w);
+        return plat_is_dir(path) ? 0
+                                 : va_err_set(err, VA_E_IO, "%s: cannot create directory", path);
+}
+
+int
+plat_unlink(const char *path, struct va_err *err)
+{
+        wchar_t *w = win_utf16(path);
+        int r = 0;
+
+        if (w == NULL)
+                return va_err_set(err, VA_E_INVAL, "%s: not a valid UTF-8 path", path);
+        if (!DeleteFileW(w) && GetLastError() != ERROR_FILE_NOT_FOUND &&
+            GetLastError() != ERROR_PATH_NOT_FOUND)
+                r = err_from_win(err, GetLastError(), path, "cannot remove");
+        free(w);
+        return r;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *err)
+{
+        WIN32_FIND_DATAW fd;
+        char pattern[1024];
+        wchar_t *w;
+        HANDLE h;
+        char **v = NULL;
+        size_t n = 0;
+
+        *ret = NULL;
+        *ret_n = 0;
+        (void)snprintf(pattern, sizeof(pattern), "%s\\*", path);
+        w = win_utf16(pattern);
+        if (w == NULL)
+                return va_err_set(err, VA_E_INVAL, "%s: not a valid UTF-8 path", path);
+        h = FindFirstFileW(w, &fd);
+        free(w);
+        if (h == INVALID_HANDLE_VALUE) {
+                DWORD e = GetLastError();
+
+                if (e == ERROR_FILE_NOT_FOUND || e == ERROR_PATH_NOT_FOUND)
+                        return 0;
+                return err_from_win(err, e, path, "cannot list");
+        }
+        do {
+                char **nv;
+                char *name;
+
+                if (fd.cFileName[0] == L'.')
+                        continue;
+                name = win_utf8(fd.cFileName);
+                nv = name ? realloc(v, (n + 1) * sizeof(*v)) : NULL;
+                if (nv == NULL) {
+                        free(name);
+                        FindClose(h);
+                        plat_string_list_free(v, n);
+                        return va_err_set(err, VA_E_NOMEM, "out of memory");
+                }
+                v = nv;
+                v[n++] = name;
+        } while (FindNextFileW(h, &fd));
+        FindClose(h);
+        if (n > 1)
+                qsort(v, n, sizeof(*v), name_cmp);
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+uint64_t
+plat_monotonic_ms(void)
+{
+        return (uint64_t)GetTickCount64();
+}
+
+void
+plat_sleep_ms(unsigned ms)
+{
+        Sleep(ms);
+}
+
+uint32_t
+plat_random_u32(void)
+{
+        static volatile LONG state;
+        LONG s, n;
+
+        /* a shared LCG step, lock-free: jitter only, not for secrets */
+        do {
+                s = state;
+                if (s == 0)
+                        s = (LONG)(GetTickCount64() ^ GetCurrentProcessId() << 16) | 1;
+                n = (LONG)((unsigned long)s * 1103515245ul + 12345ul);
+        } while (InterlockedCompareExchange(&state, n, s) != s);
+        return (uint32_t)n >> 1 ^ (uint32_t)n << 15;
+}
+
+struct plat_thread {
+        HANDLE h;
+        void *(*fn)(void *);
+        void *arg;
+};
+
+struct plat_mutex {
+        CRITICAL_SECTION cs;
+};
+
+static DWORD WINAPI
+thread_main(LPVOID p)
+{
+        struct plat_thread *t = p;
+
+        (void)t->fn(t->arg);
+        return 0;
+}
+
+int
+plat_thread_start(struct plat_thread **ret, void *(*fn)(void *), void *arg)
+{
+        struct plat_thread *t = malloc(sizeof(*t));
+
+        if (t == NULL)
+                return -VA_E_NOMEM;
+        t->fn = fn;
+        t->arg = arg;
+        t->h = CreateThread(NULL, 0, thread_main, t, 0, NULL);
+        if (t->h == NULL) {
+                free(t);
+                return -VA_E_NOMEM;
+        }
+        *ret = t;
+        return 0;
+}
+
+void
+plat_thread_join(struct plat_thread *t)
+{
+        if (t == NULL)
+                return;
+        (void)WaitForSingleObject(t->h, INFINITE);
+        CloseHandle(t->h);
+        free(t);
+}
+
+struct plat_mutex *
+plat_mutex_new(void)
+{
+        struct plat_mutex *m = malloc(sizeof(*m));
+
+        if (m != NULL)
+                InitializeCriticalSection(&m->cs);
+        return m;
+}
+
+void
+plat_mutex_lock(struct plat_mutex *m)
+{
+        EnterCriticalSection(&m->cs);
+}
+
+void
+plat_mutex_unlock(struct plat_mutex *m)
+{
+        LeaveCriticalSection(&m->cs);
+}
+
+void
+plat_mutex_free(struct plat_mutex *m)
+{
+        if (m == NULL)
+                return;
+        DeleteCriticalSection(&m->cs);
+        free(m);
+}
+
+int
+plat_have_program(const char *name)
+{
+        wchar_t *w = win_utf16(name), found[MAX_PATH];
+        DWORD n;
+
+        if (w == NULL)
+                return 0;
+        n = SearchPathW(NULL, w, L".exe", MAX_PATH, found, NULL);
+        free(w);
+        return n > 0 && n < MAX_PATH;
+}
+
+/* One argument quoted the way CommandLineToArgvW and the C runtime parse
+ * it back: backslashes are literal except before a quote. */
+static int
+quote_arg(const wchar_t *a, wchar_t *out, size_t cap, size_t *o)
+{
+        size_t i, bs;
+
+        if (*o + 2 >= cap)
+                return -1;
+        out[(*o)++] = L'"';
+        for (i = 0;; i++) {
+                for (bs = 0; a[i] == L'\\'; i++)
+                        bs++;
+                if (a[i] == 0) {
+                        bs *= 2;
+                } else if (a[i] == L'"') {
+                        bs = bs * 2 + 1;
+                }
+                if (*o + bs + 3 >= cap)
+                        return -1;
+                while (bs-- > 0)
+                        out[(*o)++] = L'\\';
+                if (a[i] == 0)
+                        break;
+                out[(*o)++] = a[i];
+        }
+        out[(*o)++] = L'"';
+        return 0;
+}
+
+int
+plat_spawn(const char *const argv[], unsigned timeout_ms, size_t max_out,
+           struct plat_spawn_result *ret, struct va_err *err)
+{
+        SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
+        STARTUPINFOW si;
+        PROCESS_INFORMATION pi;
+        HANDLE rd = NULL, wr = NULL, nul;
+        wchar_t *cmd;
+        size_t cap = 32768, o = 0, i;
+        uint64_t deadline = plat_monotonic_ms() + timeout_ms;
+        char *out;
+        int r = 0;
+
+        memset(ret, 0, sizeof(*ret));
+        cmd = malloc(cap * sizeof(*cmd));
+        out = malloc(max_out + 1);
+        if (cmd == NULL || out == NULL) {
+                free(cmd);
+                free(out);
+                return va_err_set(err, VA_E_NOMEM, "out of memory");
+        }
+        for (i = 0; argv[i] != NULL; i++) {
+                wchar_t *w = win_utf16(argv[i]);
+                int bad = w == NULL;
+
+                if (!bad && i > 0) {
+                        if (o + 1 >= cap)
+                                bad = 1;
+                        else
+                                cmd[o++] = L' ';
+                }
+                if (!bad && quote_arg(w, cmd, cap, &o) < 0)
+                        bad = 1;
+                free(w);
+                if (bad) {
+                        free(cmd);
+                        free(out);
+                        return va_err_set(err, VA_E_INVAL, "%s: bad or too long command line",
+                                          argv[0]);
+                }
+        }
+        cmd[o] = 0;
+        if (!CreatePipe(&rd, &wr, &sa, 0)) {
+                free(cmd);
+                free(out);
+                return err_from_win(err, GetLastError(), argv[0], "pipe");
+        }
+        SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
+        nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
+                          OPEN_EXISTING, 0, NULL);
+        memset(&si, 0, sizeof(si));
+        si.cb = sizeof(si);
+        si.dwFlags = STARTF_USESTDHANDLES;
+        si.hStdInput = nul;
+        si.hStdOutput = wr;
+        si.hStdError = wr;
+        if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
+                DWORD e = GetLastError();
+
+                CloseHandle(rd);
+                CloseHandle(wr);
+                if (nul != INVALID_HANDLE_VALUE)
+                        CloseHandle(nul);
+                free(cmd);
+                free(out);
+                if (e == ERROR_FILE_NOT_FOUND)
+                        return va_err_setn(err, VA_E_ENV, (long)e, "%s: program not found",
+                                           argv[0]);
+                return err_from_win(err, e, argv[0], "cannot start");
+        }
+        CloseHandle(wr);
+        if (nul != INVALID_HANDLE_VALUE)
+                CloseHandle(nul);
+        free(cmd);
+        for (;;) {
+                DWORD avail = 0, got = 0;
+                char chunk[4096];
+
+                if (plat_monotonic_ms() >= deadline) {
+                        ret->timed_out = 1;
+                        TerminateProcess(pi.hProcess, 1);
+                        break;
+                }
+                if (!PeekNamedPipe(rd, NULL, 0, NULL, &avail, NULL))
+                        break; /* the child closed its end */
+                if (avail == 0) {
+                        if (WaitForSingleObject(pi.hProcess, 10) == WAIT_OBJECT_0 &&
+                            (!PeekNamedPipe(rd, NULL, 0, NULL, &avail, NULL) || avail == 0))
+                                break;
+                        continue;
+                }
+                if (!ReadFile(rd, chunk, avail < sizeof(chunk) ? avail : sizeof(chunk), &got,
+                              NULL) ||
+                    got == 0)
+                        break;
+                if (ret->outlen < max_out) {
+                        size_t take = got;
+
+                        if (take > max_out - ret->outlen)
+                                take = max_out - ret->outlen;
+                        memcpy(out + ret->outlen, chunk, take);
+                        ret->outlen += take;
+                }
+        }
+        CloseHandle(rd);
+        (void)WaitForSingleObject(pi.hProcess, ret->timed_out ? 5000 : INFINITE);
+        if (!ret->timed_out) {
+                DWORD code = 0;
+
+                if (GetExitCodeProcess(pi.hProcess, &code)) {
+                        ret->exited = 1;
+                        ret->status = (int)code;
+                }
+        }
+        CloseHandle(pi.hProcess);
+        CloseHandle(pi.hThread);
+        out[ret->outlen] = '\0';
+        ret->out = out;
+        return r;
+}
+
+void
+plat_spawn_result_free(struct plat_spawn_result *r)
+{
+        if (r == NULL)
+                return;
+        free(r->out);
+        r->out = NULL;
+        r->outlen = 0;
+}
+
+void
+plat_string_list_free(char **list, size_t n)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                free(list[i]);
+        free(list);
+}
+
+static HANDLE event_source;
+
+void
+plat_syslog_open(const char *ident)
+{
+        wchar_t *w = win_utf16(ident);
+
+        if (w != NULL)
+                event_source = RegisterEventSourceW(NULL, w);
+        free(w);
+}
+
+void
+plat_syslog_sink(int level, const char *msg, void *ctx)
+{
+        WORD type = level <= VA_LOG_ERR       ? EVENTLOG_ERROR_TYPE
+                    : level == VA_LOG_WARNING ? EVENTLOG_WARNING_TYPE
+                                              : EVENTLOG_INFORMATION_TYPE;
+        wchar_t *w = win_utf16(msg);
+        LPCWSTR strings[1];
+
+        (void)ctx;
+        if (event_source == NULL || w == NULL) {
+                free(w);
+                return;
+        }
+        strings[0] = w;
+        (void)ReportEventW(event_source, type, 0, 1, NULL, 1, 0, strings, NULL);
+        free(w);
+}
+
+void
+plat_harden(void)
+{
+        /* no error dialogs that would hang a boot-time service; DLLs only
+         * from System32 and the application directory, never the CWD */
+        (void)SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
+        (void)SetDllDirectoryW(L"");
+}
+
+int
+plat_is_privileged(void)
+{
+        SID_IDENTIFIER_AUTHORITY nt = { SECURITY_NT_AUTHORITY };
+        PSID admins = NULL, system = NULL;
+        BOOL is_admin = FALSE, is_system = FALSE;
+
+        if (AllocateAndInitializeSid(&nt, 2, SECURITY_BUILTIN_DOMAIN_RID, DOMAIN_ALIAS_RID_ADMINS,
+                                     0, 0, 0, 0, 0, 0, &admins)) {
+                (void)CheckTokenMembership(NULL, admins, &is_admin);
+                FreeSid(admins);
+        }
+        if (AllocateAndInitializeSid(&nt, 1, SECURITY_LOCAL_SYSTEM_RID, 0, 0, 0, 0, 0, 0, 0,
+                                     &system)) {
+                (void)CheckTokenMembership(NULL, system, &is_system);
+                FreeSid(system);
+        }
+        return is_admin || is_system;
+}
+
+const char *
+plat_state_dir(void)
+{
+        static char dir[MAX_PATH * 3];
+        wchar_t w[MAX_PATH];
+        DWORD n;
+        char *u;
+
+        if (dir[0] != '\0')
+                return dir;
+        n = GetEnvironmentVariableW(L"ProgramData", w, MAX_PATH);
+        u = n > 0 && n < MAX_PATH ? win_utf8(w) : NULL;
+        (void)snprintf(dir, sizeof(dir), "%s\\volattach", u ? u : "C:\\ProgramData");
+        free(u);
+        return dir;
+}
+
+int
+plat_utf8_args(int *argc, char ***argv)
+{
+        wchar_t **wargv;
+        char **v;
+        int n, i;
+
+        wargv = CommandLineToArgvW(GetCommandLineW(), &n);
+        if (wargv == NULL)
+                return -VA_E_NOMEM;
+        v = calloc((size_t)n + 1, sizeof(*v));
+        if (v == NULL) {
+                LocalFree(wargv);
+                return -VA_E_NOMEM;
+        }
+        for (i = 0; i < n; i++) {
+                v[i] = win_utf8(wargv[i]);
+                if (v[i] == NULL) {
+                        LocalFree(wargv);
+                        return -VA_E_INVAL;
+                }
+        }
+        LocalFree(wargv);
+        *argc = n;
+        *argv = v;
+        return 0;
+}

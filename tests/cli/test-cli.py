@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the volattach binary on this host (no initiator
+needed): every metadata fixture through `plan` (exit status, output, JSON,
+no secret anywhere), the command line itself, the metadata service against a
+real misbehaving HTTP server on 127.0.0.1, config-drive trees and images.
+
+Usage: test-cli.py VOLATTACH FIXTURES_DIR
+Ends with "N passed, N failed"; exit status 1 on any failure.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+VOLATTACH = os.path.abspath(sys.argv[1])
+FIXTURES = os.path.abspath(sys.argv[2])
+HERE = os.path.dirname(os.path.abspath(__file__))
+passed = failed = 0
+
+
+def run(*args, timeout=60):
+    t0 = time.monotonic()
+    p = subprocess.run([VOLATTACH, *args], capture_output=True, text=True, timeout=timeout)
+    p.elapsed = time.monotonic() - t0
+    return p
+
+
+def check(name, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print("FAIL %s %s" % (name, detail[:2000]))
+
+
+def secrets_of(path):
+    """Every value of a key naming a password or secret in a fixture."""
+    found = set()
+    text = open(path, encoding="utf-8", errors="replace").read()
+    for m in re.finditer(r'"([a-z_]*(?:password|secret)[a-z_]*)"\s*:\s*"([^"]+)"', text):
+        found.add(m.group(2))
+    return found
+
+
+# fixture -> (exit status, strings the text output must contain)
+EXPECT = {
+    "01-seed-example.json": (0, ["iqn.1994-05.com.redhat:f7897073402d", "192.168.122.250:3260",
+                                 "iqn.2018-01.com.example:target", "LUN 0",
+                                 "CHAP, user 'guest', secret (set)", "1 to attach"]),
+    "02-blog-example-realistic.json": (0, ["1 to attach"]),
+    "03-nova-metadata-no-volumes.json": (0, ["0 to attach"]),
+    "04-ironic-standalone-empty-volumes.json": (0, ["0 to attach"]),
+    "05-single-volume-no-auth-no-connector.json": (0, ["auth        none", "keep the host's"]),
+    "06-multipath-portals.json": (0, ["198.51.100.10:3260", "multipath device"]),
+    "07-two-volumes-shared-portal.json": (0, ["2 to attach"]),
+    "08-two-volumes-shared-target.json": (0, ["share the session"]),
+    "09-ipv6-portal.json": (0, ["[2001:db8:100::10]:3260"]),
+    "10-ipv6-link-local-portal.json": (1, ["REJECTED", "link-local"]),
+    "11-nondefault-port.json": (0, ["203.0.113.20:13260"]),
+    "12-portal-variants.json": (0, ["192.168.122.250:3260", "192.168.122.251:3260",
+                                    "iscsi-a.storage.example.net:3260", "3 to attach"]),
+    "13-discovery-chap.json": (0, ["SendTargets discovery on 10.1.2.3:3260"]),
+    "14-mutual-chap-nonstandard-keys.json": (0, ["auth        CHAP"]),
+    "15-lun-nonzero-and-sam2.json": (0, ["LUN 7", "LUN 300 (host LUN 16684)"]),
+    "16-lun-as-numeric-string.json": (0, ["LUN 0"]),
+    "17-readonly-qos-discard.json": (0, ["read-only"]),
+    "18-encrypted-volume.json": (0, ["encrypted"]),
+    "19-mixed-driver-types.json": (0, ["1 to attach, 2 skipped, 0 rejected"]),
+    "20-driver-type-case-and-iser.json": (0, ["1 to attach, 1 skipped"]),
+    "21-flattened-attachment-connection-info.json": (1, ["flattened"]),
+    "22-truncated.json": (3, []),
+    "23-volumes-not-array.json": (3, []),
+    "24-wrong-types.json": (1, ["0 to attach, 0 skipped, 6 rejected"]),
+    "25-missing-target-fields.json": (1, ["3 rejected"]),
+    "31-bad-luns.json": (1, ["1 to attach, 0 skipped, 4 rejected", "LUN 255"]),
+    "33-duplicate-volume-ids.json": (1, ["listed twice"]),
+    "37-serial-volume-id-mismatch.json": (0, ["ea96421c-8620-49c9-8c41-6d1cf6ade453"]),
+    "38-volumes-null.json": (0, ["0 to attach"]),
+}
+
+
+def test_fixtures():
+    names = sorted(f for f in os.listdir(FIXTURES) if f.endswith(".json"))
+    check("every fixture has an expectation", set(names) == set(EXPECT),
+          str(set(names) ^ set(EXPECT)))
+    for name in names:
+        path = os.path.join(FIXTURES, name)
+        code, needles = EXPECT.get(name, (None, []))
+        p = run("plan", "--metadata", path)
+        check(name + " exit", p.returncode == code,
+              "got %d want %s\n%s%s" % (p.returncode, code, p.stdout, p.stderr))
+        for n in needles:
+            check(name + " says " + n, n in p.stdout, p.stdout)
+        for s in secrets_of(path):
+            check(name + " hides secrets", s not in p.stdout + p.stderr,
+                  "secret found in output")
+        # every error names the source file
+        for line in p.stderr.splitlines():
+            if ": error: " in line:
+                check(name + " error names source", name in line, line)
+        j = run("plan", "--json", "--metadata", path)
+        check(name + " json exit", j.returncode == code, j.stderr)
+        try:
+            doc = json.loads(j.stdout)
+            check(name + " json status", doc.get("exit_status", doc.get("summary", {})
+                                                 .get("exit_status")) == code, j.stdout)
+        except ValueError as e:
+            check(name + " json parses", False, "%s: %s" % (e, j.stdout[:300]))
+        for s in secrets_of(path):
+            check(name + " json hides secrets", s not in j.stdout + j.stderr)
+
+
+def test_seed_json():
+    p = run("plan", "--json", "--metadata", os.path.join(FIXTURES, "01-seed-example.json"))
+    d = json.loads(p.stdout)
+    v = d["volumes"][0]
+    check("json initiator", d["initiator"]["name"] == "iqn.1994-05.com.redhat:f7897073402d")
+    check("json portal", v["paths"][0]["portal"] == "192.168.122.250:3260")
+    check("json iqn", v["paths"][0]["target_iqn"] == "iqn.2018-01.com.example:target")
+    check("json lun", v["paths"][0]["lun"] == 0)
+    check("json auth", v["auth"] == {"method": "chap", "username": "guest", "secret": "(set)"},
+          str(v["auth"]))
+    check("json actions", len(v["actions"]) >= 3)
+
+
+def test_command_line():
+    p = run("--help")
+    check("help", p.returncode == 0 and "Exit status:" in p.stdout)
+    p = run("--version")
+    check("version", p.returncode == 0 and p.stdout.startswith("volattach "))
+    for args in (["plan", "--bogus"], [], ["frobnicate"], ["plan", "--jobs", "0"],
+                 ["plan", "--jobs"], ["plan", "--timeout", "x"], ["detach"],
+                 ["detach", "not-a-uuid"], ["detach", "--all", "11111111-2222-3333-4444-555555555555"],
+                 ["plan", "extra"]):
+        p = run(*args)
+        check("usage %s" % args, p.returncode == 2, "%d %s" % (p.returncode, p.stderr))
+    p = run("plan", "--metadata", "/nonexistent/meta_data.json")
+    check("missing file is an environment error", p.returncode == 4 and
+          "/nonexistent/meta_data.json" in p.stderr, p.stderr)
+    p = run("plan", "--log-level", "debug", "--metadata",
+            os.path.join(FIXTURES, "01-seed-example.json"))
+    check("debug log hides secrets", "targetsecret" not in p.stdout + p.stderr)
+
+
+def test_directory_and_vendor_data():
+    d = tempfile.mkdtemp()
+    try:
+        latest = os.path.join(d, "openstack", "latest")
+        os.makedirs(latest)
+        shutil.copy(os.path.join(FIXTURES, "03-nova-metadata-no-volumes.json"),
+                    os.path.join(latest, "meta_data.json"))
+        seed = json.load(open(os.path.join(FIXTURES, "01-seed-example.json")))
+        with open(os.path.join(latest, "vendor_data2.json"), "w") as f:
+            json.dump({"static": {}, "volattach": {"volumes": seed["volumes"]}}, f)
+        p = run("plan", "--metadata", d)
+        check("config-drive tree with vendor_data2", p.returncode == 0 and "1 to attach" in p.stdout
+              and "vendor_data2.json: volattach.volumes[0]" in p.stdout, p.stdout + p.stderr)
+        with open(os.path.join(latest, "vendor_data.json"), "w") as f:
+            f.write("{not json")
+        p = run("plan", "--metadata", d)
+        check("broken vendor_data is partial", p.returncode == 1 and "1 to attach" in p.stdout
+              and "vendor_data.json" in p.stderr, p.stdout + p.stderr)
+    finally:
+        shutil.rmtree(d)
+
+
+class MetaServer:
+    def __init__(self, body, vendor2=None):
+        self.dir = tempfile.mkdtemp()
+        self.log = os.path.join(self.dir, "requests.log")
+        args = [sys.executable, os.path.join(HERE, "metaserver.py"), "--file", body,
+                "--log", self.log]
+        if vendor2:
+            args += ["--vendor2", vendor2]
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        self.port = int(line.split()[1])
+
+    def url(self, mode):
+        return "http://127.0.0.1:%d/%s/openstack/latest/meta_data.json" % (self.port, mode)
+
+    def count(self, mode):
+        if not os.path.exists(self.log):
+            return 0
+        return sum(1 for l in open(self.log) if l.startswith("/%s/openstack/latest/meta_data" % mode))
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.dir)
+
+
+def test_metadata_service():
+    seed = os.path.join(FIXTURES, "01-seed-example.json")
+    fast = ["--http-timeout", "1", "--http-attempts", "3", "--http-backoff-ms", "50"]
+    srv = MetaServer(seed)
+    try:
+        p = run("plan", "--metadata", srv.url("ok"), *fast)
+        check("http ok", p.returncode == 0 and "1 to attach" in p.stdout, p.stdout + p.stderr)
+        check("http hides secret", "targetsecret" not in p.stdout + p.stderr)
+        p = run("plan", "--metadata", srv.url("notfound"), *fast)
+        check("http 404 means no metadata", p.returncode == 0 and "404" in p.stderr and
+              srv.count("notfound") == 1, p.stderr)
+        p = run("plan", "--metadata", srv.url("flaky"), *fast)
+        check("http 500 then 200", p.returncode == 0 and "1 to attach" in p.stdout and
+              srv.count("flaky") == 3, "%d %s" % (srv.count("flaky"), p.stderr))
+        p = run("plan", "--metadata", srv.url("busy"), *fast)
+        check("http 429 and 408 retried", p.returncode == 0 and srv.count("busy") == 3, p.stderr)
+        p = run("plan", "--metadata", srv.url("forbidden"), *fast)
+        check("http 403 is final", p.returncode == 4 and srv.count("forbidden") == 1 and
+              "403" in p.stderr, p.stderr)
+        p = run("plan", "--metadata", srv.url("stall"), "--http-timeout", "1",
+                "--http-attempts", "2", "--http-backoff-ms", "50")
+        check("http stall is bounded", p.returncode == 4 and p.elapsed < 5 and
+              srv.count("stall") == 2, "%.1fs %s" % (p.elapsed, p.stderr))
+        p = run("plan", "--metadata", srv.url("oversize"), *fast)
+        check("http oversize body refused", p.returncode == 4 and "larger than" in p.stderr and
+              srv.count("oversize") == 1, p.stderr)
+        p = run("plan", "--metadata", srv.url("truncated"), *fast)
+        check("http truncated body", p.returncode == 4 and "truncated" in p.stderr, p.stderr)
+        p = run("plan", "--metadata", srv.url("redirect"), *fast)
+        check("http redirect not followed", p.returncode == 4 and srv.count("ok") == 1, p.stderr)
+        p = run("plan", "--metadata", "auto", "--metadata-url", srv.url("ok"), *fast)
+        check("auto falls back to the service", p.returncode == 0 and "1 to attach" in p.stdout,
+              p.stdout + p.stderr)
+        p = run("plan", "--metadata", "http://127.0.0.1:1/openstack/latest/meta_data.json",
+                *fast)
+        check("http connection refused", p.returncode == 4 and "gave up after 3 attempts" in
+              p.stderr, p.stderr)
+    finally:
+        srv.stop()
+    v2 = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+    json.dump({"dyn": {"volumes": json.load(open(seed))["volumes"]}}, v2)
+    v2.close()
+    srv = MetaServer(os.path.join(FIXTURES, "03-nova-metadata-no-volumes.json"), v2.name)
+    try:
+        p = run("plan", "--metadata", srv.url("vendor"), *fast)
+        check("http vendor_data2 volumes", p.returncode == 0 and "1 to attach" in p.stdout and
+              "vendor_data2.json: dyn.volumes[0]" in p.stdout, p.stdout + p.stderr)
+    finally:
+        srv.stop()
+        os.unlink(v2.name)
+
+
+def build_images(tmp, seed):
+    """Real config-drive images built the way Nova and Ironic build them."""
+    tree = os.path.join(tmp, "tree")
+    os.makedirs(os.path.join(tree, "openstack", "latest"))
+    shutil.copy(seed, os.path.join(tree, "openstack", "latest", "meta_data.json"))
+    images = {}
+    iso = os.path.join(tmp, "config.iso")
+    subprocess.run(["genisoimage", "-quiet", "-o", iso, "-ldots", "-allow-lowercase",
+                    "-allow-multidot", "-l", "-J", "-r", "-V", "config-2", tree], check=True,
+                   capture_output=True)
+    images["iso9660"] = iso
+    vfat = os.path.join(tmp, "config.vfat")
+    subprocess.run(["mkfs.vfat", "-C", "-n", "CONFIG-2", vfat, "16384"], check=True,
+                   capture_output=True)
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+    subprocess.run(["mmd", "-i", vfat, "::openstack", "::openstack/latest"], check=True, env=env)
+    subprocess.run(["mcopy", "-i", vfat, os.path.join(tree, "openstack", "latest", "meta_data.json"),
+                    "::openstack/latest/meta_data.json"], check=True, env=env)
+    images["vfat"] = vfat
+    other = os.path.join(tmp, "other.iso")
+    subprocess.run(["genisoimage", "-quiet", "-o", other, "-J", "-r", "-V", "data", tree],
+                   check=True, capture_output=True)
+    images["other"] = other
+    return images
+
+
+def test_config_drive_images():
+    if not (shutil.which("genisoimage") and shutil.which("mkfs.vfat") and shutil.which("mcopy")):
+        check("config-drive tools installed", False, "genisoimage, dosfstools, mtools")
+        return
+    tmp = tempfile.mkdtemp()
+    try:
+        imgs = build_images(tmp, os.path.join(FIXTURES, "01-seed-example.json"))
+        for kind in ("iso9660", "vfat"):
+            p = run("plan", "--metadata", "configdrive:" + imgs[kind])
+            check("config drive " + kind, p.returncode == 0 and "1 to attach" in p.stdout and
+                  "config drive" in p.stdout, p.stdout + p.stderr)
+            check("config drive %s hides secret" % kind, "targetsecret" not in p.stdout + p.stderr)
+        p = run("plan", "--metadata", "configdrive:" + imgs["other"])
+        check("explicit non-config-2 image is read with a warning",
+              p.returncode == 0 and "not config-2" in p.stderr, p.stderr)
+        p = run("plan", "--metadata", "configdrive:" + os.path.join(tmp, "missing.iso"))
+        check("missing image", p.returncode == 4, p.stderr)
+        junk = os.path.join(tmp, "junk.img")
+        with open(junk, "wb") as f:
+            f.write(os.urandom(256 * 1024))
+        p = run("plan", "--metadata", "configdrive:" + junk)
+        check("garbage image is an environment error", p.returncode == 4, p.stderr)
+    finally:
+        shutil.rmtree(tmp)
+
+
+def test_status_and_detach_without_state():
+    d = tempfile.mkdtemp()
+    try:
+        p = run("status", "--state-dir", d)
+        check("status with nothing attached", p.returncode == 0 and "No volumes" in p.stdout,
+              p.stdout + p.stderr)
+        p = run("status", "--json", "--state-dir", d)
+        check("status json", p.returncode == 0 and json.loads(p.stdout)["volumes"] == [])
+    finally:
+        shutil.rmtree(d)
+
+
+def main():
+    for t in (test_fixtures, test_seed_json, test_command_line, test_directory_and_vendor_data,
+              test_metadata_service, test_config_drive_images,
+              test_status_and_detach_without_state):
+        try:
+            t()
+        except Exception as e:  # a crash in a test is a failure, not a skip
+            check(t.__name__, False, "raised %r" % e)
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
