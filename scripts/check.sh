@@ -71,7 +71,7 @@ windows() {
 
 lab() {
         if [ -x tests/lab/run.sh ]; then
-                tests/lab/run.sh --bin "$root/build/volattach" --all >"$results/lab.txt" 2>&1
+                tests/lab/run.sh --bin "$root/build/volattach" --file "$root/tests/fixtures/metadata" --all >"$results/lab.txt" 2>&1
                 rc=$?
                 cat "$results/lab.txt" | tail -30
                 return $rc

@@ -105,6 +105,28 @@ fill_map(const char *dm, struct initiator_device *ret)
         }
 }
 
+/* The path's WWID, from its report or, when that is empty, from sysfs,
+ * retried for up to 3 s. */
+static int
+path_wwid(const struct initiator_device *d, char *buf, size_t len)
+{
+        char path[PATH_MAX];
+        uint64_t deadline = plat_monotonic_ms() + 3000;
+
+        if (d->wwid[0] != '\0') {
+                (void)snprintf(buf, len, "%s", d->wwid);
+                return 0;
+        }
+        (void)snprintf(path, sizeof(path), "/sys/block/%s/device/wwid", d->name);
+        for (;;) {
+                if (lscsi_read_attr(path, buf, len) == 0 && buf[0] != '\0')
+                        return 0;
+                if (plat_monotonic_ms() > deadline)
+                        return -1;
+                plat_sleep_ms(100);
+        }
+}
+
 int
 mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_device *ret,
                struct va_err *err)
@@ -119,13 +141,24 @@ mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_
                 return va_err_set(err, VA_E_UNSUPPORTED,
                                   "multipathd is not running (install multipath-tools and start "
                                   "multipathd)");
-        for (i = 1; i < n; i++)
-                if (strcmp(paths[i].wwid, paths[0].wwid) != 0)
+        for (i = 0; i < n; i++) {
+                char w0[sizeof(paths[0].wwid)], wi[sizeof(paths[0].wwid)];
+
+                /* A disk's wwid attribute can read empty for a moment after
+                 * the disk appears (seen in the lab while the ALUA handler
+                 * attaches): read it again before refusing a path. */
+                if (path_wwid(&paths[0], w0, sizeof(w0)) < 0 ||
+                    path_wwid(&paths[i], wi, sizeof(wi)) < 0)
+                        return va_err_set(err, VA_E_INVAL,
+                                          "%s or %s has no WWID (VPD page 0x83): multipath "
+                                          "cannot tell whether they are the same LU",
+                                          paths[0].path, paths[i].path);
+                if (strcmp(wi, w0) != 0)
                         return va_err_set(err, VA_E_INVAL,
                                           "%s (%s) and %s (%s) are not the same LU: refusing to "
                                           "combine them",
-                                          paths[0].path, paths[0].wwid, paths[i].path,
-                                          paths[i].wwid);
+                                          paths[0].path, w0, paths[i].path, wi);
+        }
         {
                 /* whitelist the WWID, so find_multipaths lets the map form */
                 const char *argv[] = { "multipath", "-a", paths[0].path, NULL };

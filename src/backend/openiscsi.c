@@ -55,7 +55,7 @@ struct initiator {
 static void
 adm_tail(const char *out, char *buf, size_t len)
 {
-        const char *end, *start;
+        const char *end, *start, *p, *pick_s = NULL, *pick_e = NULL;
         char line[512];
         size_t n;
 
@@ -65,13 +65,31 @@ adm_tail(const char *out, char *buf, size_t len)
         end = out + strlen(out);
         while (end > out && (end[-1] == '\n' || end[-1] == ' '))
                 end--;
-        start = end;
-        while (start > out && start[-1] != '\n')
-                start--;
-        n = (size_t)(end - start);
+        /* The last "iscsiadm: ..." line says what went wrong; stdout's
+         * progress lines ("Logging in to ...") come after it in the pipe
+         * because stdout is flushed only at exit. */
+        for (p = out; p < end;) {
+                const char *e = memchr(p, '\n', (size_t)(end - p));
+
+                if (e == NULL)
+                        e = end;
+                if (strncmp(p, "iscsiadm: ", 10) == 0) {
+                        pick_s = p;
+                        pick_e = e;
+                }
+                p = e + 1;
+        }
+        if (pick_s == NULL) {
+                start = end;
+                while (start > out && start[-1] != '\n')
+                        start--;
+                pick_s = start;
+                pick_e = end;
+        }
+        n = (size_t)(pick_e - pick_s);
         if (n >= sizeof(line))
                 n = sizeof(line) - 1;
-        memcpy(line, start, n);
+        memcpy(line, pick_s, n);
         line[n] = '\0';
         (void)va_log_quote(line, buf, len);
 }
@@ -446,6 +464,7 @@ auth_sets(const struct auth *a, const char *prefix, struct noderec_set *sets, ch
 static int
 map_adm_error(int status, const char *out, const char *what, struct va_err *err)
 {
+        const char *reason = "";
         char tail[600];
         int code;
 
@@ -453,6 +472,8 @@ map_adm_error(int status, const char *out, const char *what, struct va_err *err)
         switch (status) {
         case ISCSI_ERR_LOGIN_AUTH_FAILED:
                 code = VA_E_AUTH;
+                reason = "CHAP authentication failed: check auth_username/auth_password "
+                         "against the target's ACL; ";
                 break;
         case ISCSI_ERR_TRANS_TIMEOUT:
         case ISCSI_ERR_PDU_TIMEOUT:
@@ -472,6 +493,9 @@ map_adm_error(int status, const char *out, const char *what, struct va_err *err)
                 /* e.g. the target does not know this name or refuses the
                  * initiator outright: not worth a retry */
                 code = VA_E_NOTFOUND;
+                reason = "the login was refused outright: the portal does not offer this "
+                         "target, the target's ACL lacks this initiator name, or (mutual CHAP) "
+                         "the target's own credentials did not match; ";
                 break;
         case ISCSI_ERR_ISCSID_NOTCONN:
                 code = VA_E_ENV;
@@ -483,8 +507,8 @@ map_adm_error(int status, const char *out, const char *what, struct va_err *err)
                 code = VA_E_INITIATOR;
                 break;
         }
-        return va_err_setn(err, code, status, "%s failed (iscsiadm exit %d): %s", what, status,
-                           tail);
+        return va_err_setn(err, code, status, "%s failed (iscsiadm exit %d): %s%s", what, status,
+                           reason, tail);
 }
 
 static int

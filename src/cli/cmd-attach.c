@@ -114,10 +114,30 @@ attach_json(const struct meta_docs *docs, const struct volume_set *set,
         (void)report_print_json(root);
 }
 
+/* "64 MiB", "1.5 GiB": binary units, as lsblk prints them. */
+static const char *
+human_size(uint64_t bytes, char *buf, size_t len)
+{
+        static const char *const unit[] = { "bytes", "KiB", "MiB", "GiB", "TiB", "PiB" };
+        double v = (double)bytes;
+        size_t u = 0;
+
+        while (v >= 1024.0 && u + 1 < sizeof(unit) / sizeof(unit[0])) {
+                v /= 1024.0;
+                u++;
+        }
+        if (u == 0 || v == (double)(uint64_t)v)
+                (void)snprintf(buf, len, "%llu %s", (unsigned long long)v, unit[u]);
+        else
+                (void)snprintf(buf, len, "%.1f %s", v, unit[u]);
+        return buf;
+}
+
 static void
 attach_text(const struct volume_set *set, const struct attach_report *rep)
 {
         size_t i, k, ok = 0, degraded = 0, failed = 0;
+        char hs[32];
 
         for (i = 0; i < rep->n; i++) {
                 const struct attach_result *res = &rep->v[i];
@@ -143,9 +163,8 @@ attach_text(const struct volume_set *set, const struct attach_report *rep)
                         printf("  wwid     %s\n", res->device.wwid);
                 if (res->device.serial[0])
                         printf("  serial   %s\n", res->device.serial);
-                printf("  size     %llu bytes (%.1f GiB)%s\n",
-                       (unsigned long long)res->device.size_bytes,
-                       (double)res->device.size_bytes / (1024.0 * 1024 * 1024),
+                printf("  size     %llu bytes (%s)%s\n", (unsigned long long)res->device.size_bytes,
+                       human_size(res->device.size_bytes, hs, sizeof(hs)),
                        res->device.read_only ? ", read-only" : "");
                 for (k = 0; k < res->npaths; k++) {
                         const struct attach_path *ap = &res->paths[k];

@@ -447,3 +447,33 @@ lab_mount_hostroot() {
         mount -t 9p -o trans=virtio,version=9p2000.L,ro,cache=loose hostroot /host ||
                 lab_fail "cannot mount the host's root (is the scenario tagged hostroot?)"
 }
+
+# ---- udev and multipathd, as a real host runs them ------------------------
+
+# lab_start_udev: systemd-udevd as Debian's initramfs starts it (no systemd
+# here): daemon, coldplug, settle.  Gives /dev/disk/by-path and the udev
+# database that multipath-tools enumerates devices from.
+lab_start_udev() {
+        [ -x /usr/lib/systemd/systemd-udevd ] || lab_skip "udevd is not in this image"
+        mkdir -p /run/udev
+        /usr/lib/systemd/systemd-udevd --daemon --resolve-names=never >/run/lab/udevd.log 2>&1 ||
+                lab_fail "udevd did not start"
+        udevadm trigger --type=subsystems --action=add
+        udevadm trigger --type=devices --action=add
+        udevadm settle --timeout=20 || lab_note "udevadm settle timed out"
+}
+
+# lab_start_multipathd: what Debian's multipathd.service does (modules, then
+# the daemon), with a configuration as a host would have it for LIO.
+lab_start_multipathd() {
+        modprobe -a dm_multipath dm_service_time dm_round_robin scsi_dh_alua ||
+                lab_fail "dm modules"
+        cat >/etc/multipath.conf <<'X'
+defaults {
+        user_friendly_names no
+        find_multipaths strict
+}
+X
+        multipathd -s >/run/lab/multipathd.log 2>&1 || lab_fail "multipathd did not start"
+        lab_wait_for "multipathd answers" 20 multipathd show status
+}

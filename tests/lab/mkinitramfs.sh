@@ -42,7 +42,12 @@ required="/usr/bin/busybox /usr/sbin/iscsid /usr/sbin/iscsiadm /usr/sbin/mke2fs
 /usr/sbin/blockdev /usr/sbin/ip /usr/sbin/tc"
 optional="/usr/sbin/iscsistart /usr/sbin/kpartx /usr/sbin/blkid /usr/sbin/e2fsck
 /usr/sbin/dumpe2fs /usr/bin/lsblk /usr/bin/findmnt /usr/sbin/mkfs.vfat
-/usr/bin/sg_inq /usr/bin/sg_vpd /usr/bin/strace /usr/bin/sha256sum"
+/usr/bin/sg_inq /usr/bin/sg_vpd /usr/bin/strace /usr/bin/sha256sum
+/usr/bin/udevadm /usr/lib/udev/scsi_id /usr/lib/udev/ata_id /usr/lib/udev/kpartx_id"
+# udev's rules, for the scenarios that start udevd (lab_start_udev) as a
+# real host runs it: by-path links, the udev database multipath-tools reads.
+# Not hwdb.bin (13 MB): nothing here needs hardware names.
+udevrules=$(ls /usr/lib/udev/rules.d/*.rules 2>/dev/null || true)
 # Data files the programs read: mke2fs.conf gives mkfs.ext4 its ext4 feature
 # set; multipath's checker/prioritizer plugins are dlopen()ed, so ldd misses
 # them, and so does glibc's libgcc_s (pthread_cancel loads it at run time,
@@ -96,7 +101,7 @@ basekey=$( {
         echo "$kver"
         cat "$0"
         # shellcheck disable=SC2086
-        stat -L -c '%n %s %Y' $progs $baselibs $datafiles $dlopened $allmods
+        stat -L -c '%n %s %Y' $progs $baselibs $datafiles $dlopened $allmods $udevrules
 } | sha256sum | cut -c1-16)
 base=$out/base-$basekey.cpio
 
@@ -125,7 +130,12 @@ if [ ! -s "$base" ]; then
         # the first lines of /init would go nowhere (init redirects later too).
         mknod "$stage/dev/console" c 5 1 2>/dev/null || true
 
-        for f in $progs $baselibs $datafiles $dlopened; do put "$stage" "$f"; done
+        for f in $progs $baselibs $datafiles $dlopened $udevrules; do put "$stage" "$f"; done
+        # udevd is udevadm called by this name (Debian's systemd-udevd is a link too)
+        if [ -x /usr/bin/udevadm ]; then
+                mkdir -p "$stage/usr/lib/systemd"
+                ln -s /usr/bin/udevadm "$stage/usr/lib/systemd/systemd-udevd"
+        fi
         # mkfs.ext4 is mke2fs choosing its type from argv[0].
         ln -sf mke2fs "$stage/usr/sbin/mkfs.ext4"
         # busybox applets where busybox would install them (the kernel runs
@@ -152,7 +162,8 @@ if [ ! -s "$base" ]; then
         ldconfig -r "$stage" 2>/dev/null || true
 
         printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
-        printf 'root:x:0:\n' >"$stage/etc/group"
+        # the groups udev's rules give device nodes
+        printf 'root:x:0:\ndisk:x:6:\ntape:x:26:\ncdrom:x:24:\ndialout:x:20:\nkvm:x:104:\n' >"$stage/etc/group"
         # Uncompressed (35 MB): booting it was no slower than gzip -1 (14 MB)
         # or zstd under TCG (2.3-2.7 s vs 2.5 s to power-off, noisy), and
         # it saves compressing on every overlay change.
@@ -175,7 +186,7 @@ mkdir -p "$ostage/lab/scenarios" "$ostage/lab/files" "$ostage/usr/local/sbin" \
 for d in bin sbin lib lib64; do ln -s "usr/$d" "$ostage/$d"; done
 cp "$here/init" "$ostage/init"
 chmod 755 "$ostage/init"
-cp "$here/lib.sh" "$ostage/lab/lib.sh"
+cp "$here/lib.sh" "$here/va.sh" "$ostage/lab/"
 cp "$here"/scenarios/* "$ostage/lab/scenarios/"
 chmod 755 "$ostage"/lab/scenarios/*
 for b in $bins; do

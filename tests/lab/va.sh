@@ -1,0 +1,150 @@
+# Helpers for the scenarios that drive volattach itself (scenarios 1xxx),
+# sourced after lib.sh.  Metadata is written with shell builtins (printf and
+# here-documents), so a CHAP secret never reaches a process argument list
+# other than through volattach, which is what the argv checks look at.
+
+VA_OUT=/run/lab/va.out  # stdout of the last va_run
+VA_ERR=/run/lab/va.err  # its stderr
+VA_META=/run/lab/meta_data.json
+VA_SECRETS=/run/lab/secrets # every secret the scenario used, one per line (0600)
+
+# va_secret VALUE: remember a secret for the audits (builtins only).
+va_secret() {
+        (umask 077 && printf '%s\n' "$1" >>"$VA_SECRETS")
+}
+
+# va_vol ID INITIATOR PORTAL IQN LUN [USER SECRET [USER_IN SECRET_IN]]: one
+# seed-shaped volumes[] item (Cinder connection_info + connector + serial) on
+# stdout.  Extra "data" members may be given in $VA_EXTRA (",\"k\": v").
+va_vol() {
+        local auth=""
+        if [ -n "${6:-}" ]; then
+                auth=", \"auth_method\": \"CHAP\", \"auth_username\": \"$6\", \"auth_password\": \"$7\""
+                va_secret "$7"
+        fi
+        if [ -n "${8:-}" ]; then
+                auth="$auth, \"mutual_auth_username\": \"$8\", \"mutual_auth_password\": \"$9\""
+                va_secret "$9"
+        fi
+        printf '{"driver_volume_type": "iscsi", "serial": "%s",\n' "$1"
+        printf ' "connector": {"initiator": "%s", "multipath": %s, "platform": "x86_64", "os_type": "linux"},\n' "$2" "${VA_MP:-false}"
+        printf ' "data": {"volume_id": "%s", "target_portal": "%s", "target_iqn": "%s", "target_lun": %s, "target_discovered": false, "access_mode": "%s"%s%s}}' \
+                "$1" "$3" "$4" "$5" "${VA_ACCESS:-rw}" "$auth" "${VA_EXTRA:-}"
+}
+
+# va_meta ITEM...: writes $VA_META, a meta_data.json whose volumes are the items.
+va_meta() {
+        local sep="" i
+        {
+                printf '{"uuid": "7d631f44-00ec-4503-a113-cb616d0fd81c", "name": "lab", "hostname": "lab.novalocal",\n "volumes": ['
+                for i in "$@"; do
+                        printf '%s\n%s' "$sep" "$i"
+                        sep=","
+                done
+                printf ']}\n'
+        } >"$VA_META"
+        chmod 600 "$VA_META"
+}
+
+# va_run ARGS...: volattach ARGS with stdout and stderr kept; sets VA_RC and
+# shows both (they must never hold a secret: va_audit checks).
+va_run() {
+        lab_step "volattach $*"
+        volattach "$@" >"$VA_OUT" 2>"$VA_ERR"
+        VA_RC=$?
+        sed 's/^/   | /' "$VA_ERR"
+        # JSON is for the assertions; its full text is in the log only with -v
+        case " $* " in
+        *" --json "*) [ -n "${VA_SHOW_JSON:-}" ] && sed 's/^/   > /' "$VA_OUT" ;;
+        *) sed 's/^/   > /' "$VA_OUT" ;;
+        esac
+        lab_note "exit status $VA_RC"
+}
+
+# va_expect_rc RC ARGS...: va_run, then fail unless the exit status is RC.
+va_expect_rc() {
+        local want=$1
+        shift
+        va_run "$@"
+        [ "$VA_RC" = "$want" ] || lab_fail "volattach $*: exit $VA_RC, expected $want"
+}
+
+# va_jq FILTER: jq over the last --json output (raw strings).
+va_jq() { jq -r "$1" "$VA_OUT"; }
+
+# va_sessions IQN [ADDR]: how many sessions the kernel has to IQN (via ADDR).
+va_sessions() {
+        local n=0 s c
+        for s in /sys/class/iscsi_session/session*; do
+                [ -d "$s" ] || continue
+                [ "$(cat "$s/targetname")" = "$1" ] || continue
+                if [ -n "${2:-}" ]; then
+                        # ADDR may be an address or a port
+                        c=/sys/class/iscsi_connection/connection${s##*session}:0
+                        [ "$(cat $c/persistent_address 2>/dev/null)" = "$2" ] ||
+                                [ "$(cat $c/persistent_port 2>/dev/null)" = "$2" ] || continue
+                fi
+                n=$((n + 1))
+        done
+        echo $n
+}
+
+# va_all_sessions: sessions in all.
+va_all_sessions() { ls -d /sys/class/iscsi_session/session* 2>/dev/null | wc -l; }
+
+# va_nodes: node records on disk, one line each.
+va_nodes() { find /etc/iscsi/nodes -type f 2>/dev/null | sort; }
+
+# va_device ID: the device volattach reported for volume ID in the last
+# --json attach output.
+va_device() { jq -r --arg id "$1" '.volumes[] | select(.id == $id) | .device.path // empty' "$VA_OUT"; }
+
+# va_audit: no secret in anything volattach or iscsid printed or wrote, and
+# every file that holds one is root-only.  Reads the secrets from
+# $VA_SECRETS (grep -f: never in an argv).
+va_audit() {
+        local f mode
+        [ -s "$VA_SECRETS" ] || return 0
+        lab_step "secrets audit"
+        lab_assert_secret_absent "$VA_SECRETS" "$VA_OUT" "$VA_ERR" /run/lab/iscsid.log /run/lab/*.log \
+                $(find /run/volattach -type f 2>/dev/null)
+        for f in $(grep -rl -F -f "$VA_SECRETS" /etc/iscsi /run /var 2>/dev/null); do
+                case "$f" in "$VA_SECRETS" | "$VA_META" | /run/lab/secret*) continue ;; esac
+                mode=$(stat -c %a "$f")
+                lab_note "holds a secret: $f ($mode)"
+                [ "$mode" = 600 ] || lab_fail "$f holds a secret and is mode $mode, not 600"
+        done
+}
+
+# va_id N: the volume id of the scenario's Nth volume (a canonical UUID).
+va_id() { printf '11111111-2222-4333-8444-%012d' "$1"; }
+
+# va_target IQN ADDR PORT LUN...: lio_simple with a fixed unit serial per LUN
+# ("<last part of IQN>-l<LUN>"), so reports and WWIDs are predictable.
+va_target() {
+        local t=$1 addr=$2 port=$3 short
+        shift 3
+        short=$(echo "${t##*:}" | tr -c 'a-zA-Z0-9_\n' _)
+        lio_target "$t"
+        for l in "$@"; do
+                lio_backstore "${short}_l$l" 32 "${short}-l$l"
+                lio_lun "$t" "$l" "${short}_l$l"
+        done
+        lio_acl "$t" "$LAB_INITIATOR" "$@"
+        lio_noauth "$t"
+        lio_portal "$t" "$addr" "$port"
+        lio_tpg_enable "$t" 1
+}
+
+# va_check_attached ID...: each volume is attached in the last --json output
+# with a block device that exists and answers a read.
+va_check_attached() {
+        local id dev
+        for id in "$@"; do
+                dev=$(va_device "$id")
+                [ -n "$dev" ] || lab_fail "volume $id: no device in the report"
+                [ -b "$dev" ] || lab_fail "volume $id: $dev is not a block device"
+                dd if="$dev" of=/dev/null bs=4096 count=1 2>/dev/null || lab_fail "volume $id: $dev does not read"
+                lab_note "volume $id: $dev ($(jq -r --arg id "$id" '.volumes[] | select(.id == $id) | .status' "$VA_OUT"))"
+        done
+}
