@@ -5,7 +5,7 @@
 set -eu
 
 core="build-essential pkg-config meson ninja-build libcjson-dev libcurl4-openssl-dev
-libblkid-dev python3 genisoimage xorriso mtools dosfstools valgrind clang
+libblkid-dev python3 systemd genisoimage xorriso mtools dosfstools valgrind clang
 libclang-rt-14-dev clang-format cppcheck open-iscsi"
 lab="qemu-system-x86 linux-image-amd64 busybox-static multipath-tools e2fsprogs
 cpio kmod jq util-linux"
