@@ -486,8 +486,12 @@ map_adm_error(int status, const char *out, const char *what, struct va_err *err)
                 code = VA_E_NET;
                 break;
         case ISCSI_ERR_BUSY:
-        case ISCSI_ERR_IDBM:
                 code = VA_E_BUSY;
+                break;
+        case ISCSI_ERR_IDBM:
+                code = VA_E_IO;
+                reason = "open-iscsi could not write its node database under " ISCSI_ROOT
+                         " (a read-only or full filesystem?); ";
                 break;
         case ISCSI_ERR_FATAL_LOGIN:
                 /* e.g. the target does not know this name or refuses the
@@ -524,6 +528,14 @@ oi_add_target(struct initiator *ini, const struct initiator_login *l, struct va_
         r = resolve(&l->path->portal, &p, err);
         if (r < 0)
                 return r;
+        /* iscsiadm says only "iSCSI database failure" when it cannot write:
+         * find the cause first, to name it */
+        r = plat_mkdir_p(NODES_DIR, 0700, err);
+        if (r < 0)
+                return r;
+        if (access(NODES_DIR, W_OK) != 0)
+                return va_err_setn(err, VA_E_IO, errno, "cannot write %s: %s", NODES_DIR,
+                                   strerror(errno));
         if (record_path(&p, l->path->iqn, path, sizeof(path)) < 0) {
                 const char *args[] = { "-m", "node", "-o", "new", "-T", l->path->iqn,
                                        "-p", portal, "-I", IFACE, NULL };
@@ -610,6 +622,26 @@ oi_login(struct initiator *ini, const struct initiator_login *l, struct initiato
         /* An existing session is reused, not duplicated (os-brick: duplicate
          * logins "crash iscsiadm under load"). */
         if (find_session(&p, l->path->iqn, ret, NULL) == 0) {
+                /* A session that lost its connection (the target dropped
+                 * it) is iscsid's to recover; a new login would only be
+                 * refused as a duplicate.  Wait for the recovery within
+                 * this attempt's bound; if it does not come, fail the
+                 * attempt as a network error so the engine retries until
+                 * its deadline and the report says the volume is not up. */
+                uint64_t until = plat_monotonic_ms() + l->timeout_ms;
+
+                while (ret->state != INITIATOR_SESSION_UP && plat_monotonic_ms() < until) {
+                        plat_sleep_ms(200);
+                        if (find_session(&p, l->path->iqn, ret, NULL) < 0)
+                                break;
+                }
+                if (ret->state != INITIATOR_SESSION_UP)
+                        return va_err_set(err, VA_E_NET,
+                                          "session %s to %s exists but is not logged in (%s); "
+                                          "iscsid keeps trying to reconnect",
+                                          ret->handle, l->path->iqn,
+                                          ret->state == INITIATOR_SESSION_FAILED ? "failed"
+                                                                                 : "recovering");
                 ret->reused = 1;
                 ret->portal = l->path->portal;
                 return 0;
@@ -820,6 +852,22 @@ oi_remove_target(struct initiator *ini, const struct target_path *tp, struct va_
         if (r > 0)
                 r = map_adm_error(r, out, "deleting the node record", err);
         free(out);
+        /* iscsiadm cannot parse (so will not delete) a record cut short by a
+         * full filesystem; it is a file of ours to remove all the same */
+        if (record_path(&p, tp->iqn, path, sizeof(path)) == 0) {
+                char dir[1024], *slash;
+
+                if (unlink(path) == 0) {
+                        r = 0;
+                        va_err_clear(err);
+                }
+                (void)snprintf(dir, sizeof(dir), "%s", path);
+                while ((slash = strrchr(dir, '/')) != NULL && strlen(dir) > strlen(NODES_DIR "/")) {
+                        *slash = '\0';
+                        if (strlen(dir) <= strlen(NODES_DIR) || rmdir(dir) != 0)
+                                break; /* not empty: other portals of the target */
+                }
+        }
         return r;
 }
 

@@ -682,6 +682,12 @@ sim_max_concurrent_logins(struct initiator *s)
 }
 
 size_t
+sim_record_count(struct initiator *s)
+{
+        return s->nrecords;
+}
+
+size_t
 sim_session_count(struct initiator *s)
 {
         size_t i, n = 0;

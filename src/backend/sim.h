@@ -34,6 +34,7 @@ void sim_drop_sessions(struct initiator *ini);
 size_t sim_login_calls(struct initiator *ini);
 size_t sim_max_concurrent_logins(struct initiator *ini);
 size_t sim_session_count(struct initiator *ini);
+size_t sim_record_count(struct initiator *ini); /* targets recorded by add_target */
 const char *sim_initiator_name(struct initiator *ini);
 int sim_device_read_only(struct initiator *ini, const char *path);
 

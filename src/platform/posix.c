@@ -354,31 +354,52 @@ plat_mutex_free(struct plat_mutex *m)
         free(m);
 }
 
-int
-plat_have_program(const char *name)
-{
-        const char *path;
-        char buf[PATH_MAX];
+/* Helper programs (iscsiadm, multipath, systemctl) are looked up in these
+ * directories only, never in the caller's PATH: volattach runs as root, and
+ * a PATH with a writable directory first would hand root to whoever owns it.
+ * This is systemd's default PATH. */
+static const char *const safe_path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
-        if (strchr(name, '/') != NULL)
-                return access(name, X_OK) == 0;
-        path = getenv("PATH");
-        if (path == NULL)
-                path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+/* The whole environment a helper gets: the safe PATH, and the C locale so
+ * that their messages (which volattach quotes in errors) are the ones it
+ * knows; nothing of the caller's (LD_PRELOAD, proxies, locale). Extra
+ * variables the caller's environment must keep are passed through below. */
+static const char *const keep_env[] = { "DM_DISABLE_UDEV", NULL };
+
+/* Resolves name in safe_path into buf; 0 or -1. */
+static int
+resolve_program(const char *name, char *buf, size_t len)
+{
+        const char *path = safe_path;
+
+        if (strchr(name, '/') != NULL) {
+                if (access(name, X_OK) != 0)
+                        return -1;
+                (void)snprintf(buf, len, "%s", name);
+                return 0;
+        }
         while (*path != '\0') {
                 const char *colon = strchr(path, ':');
                 size_t n = colon ? (size_t)(colon - path) : strlen(path);
 
-                if (n > 0 && n + strlen(name) + 2 < sizeof(buf)) {
-                        (void)snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, path, name);
+                if (n > 0 && n + strlen(name) + 2 < len) {
+                        (void)snprintf(buf, len, "%.*s/%s", (int)n, path, name);
                         if (access(buf, X_OK) == 0)
-                                return 1;
+                                return 0;
                 }
                 path += n;
                 if (*path == ':')
                         path++;
         }
-        return 0;
+        return -1;
+}
+
+int
+plat_have_program(const char *name)
+{
+        char buf[PATH_MAX];
+
+        return resolve_program(name, buf, sizeof(buf)) == 0;
 }
 
 int
@@ -392,6 +413,7 @@ plat_spawn(const char *const argv[], unsigned timeout_ms, size_t max_out,
         char *out;
         size_t outlen = 0;
         int done_reading = 0, reaped = 0;
+        char prog[PATH_MAX];
 
         memset(ret, 0, sizeof(*ret));
         out = malloc(max_out + 1);
@@ -405,8 +427,28 @@ plat_spawn(const char *const argv[], unsigned timeout_ms, size_t max_out,
         (void)posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
         (void)posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
         (void)posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-        /* posix_spawnp: argv is passed as discrete elements, no shell. */
-        r = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)(uintptr_t)argv, environ);
+        /* argv is passed as discrete elements, no shell */
+        r = resolve_program(argv[0], prog, sizeof(prog)) == 0 ? 0 : ENOENT;
+        if (r == 0) {
+                char path_var[128], *envp[2 + sizeof(keep_env) / sizeof(keep_env[0])];
+                size_t ne = 0, k;
+
+                (void)snprintf(path_var, sizeof(path_var), "PATH=%s", safe_path);
+                envp[ne++] = path_var;
+                envp[ne++] = (char *)(uintptr_t) "LC_ALL=C";
+                for (k = 0; keep_env[k] != NULL; k++) {
+                        char **e;
+                        size_t kl = strlen(keep_env[k]);
+
+                        for (e = environ; *e != NULL; e++)
+                                if (strncmp(*e, keep_env[k], kl) == 0 && (*e)[kl] == '=')
+                                        break;
+                        if (*e != NULL && ne + 1 < sizeof(envp) / sizeof(envp[0]))
+                                envp[ne++] = *e;
+                }
+                envp[ne] = NULL;
+                r = posix_spawn(&pid, prog, &fa, NULL, (char *const *)(uintptr_t)argv, envp);
+        }
         (void)posix_spawn_file_actions_destroy(&fa);
         (void)close(pipefd[1]);
         if (r != 0) {

@@ -141,6 +141,8 @@ TEST(wrong_secret_on_one_of_three)
         /* an authentication failure is final: no retry hammering the target */
         ASSERT_EQ_INT(rep.v[1].paths[0].attempts, 1);
         ASSERT_NOT_CONTAINS(rep.v[1].err.msg, "WRONG-b");
+        /* the failed volume's target record is gone again; the others stay */
+        ASSERT_EQ_INT(sim_record_count(ini), 2);
         attach_report_free(&rep);
         volume_set_free(&s);
         initiator_sim_ops.close(ini);
