@@ -1,5 +1,6 @@
 /* volattach: attach iSCSI volumes named in instance metadata. This file
  * parses the command line and hands over to one command. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,7 +248,8 @@ main(int argc, char **argv)
                 FILE *f = fopen(c.log_file, "a");
 
                 if (f == NULL) {
-                        fprintf(stderr, "volattach: cannot open log file '%s'\n", c.log_file);
+                        fprintf(stderr, "volattach: cannot open log file '%s': %s\n", c.log_file,
+                                strerror(errno));
                         free(c.args);
                         return EXIT_ENV;
                 }

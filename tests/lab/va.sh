@@ -7,6 +7,9 @@ VA_OUT=/run/lab/va.out  # stdout of the last va_run
 VA_ERR=/run/lab/va.err  # its stderr
 VA_META=/run/lab/meta_data.json
 VA_SECRETS=/run/lab/secrets # every secret the scenario used, one per line (0600)
+VA_ALL=/run/lab/va.all      # every va_run's stdout and stderr, for the audit
+# files written after this are what va_audit scans
+[ -e /run/lab/va.start ] || touch /run/lab/va.start
 
 # va_secret VALUE: remember a secret for the audits (builtins only).
 va_secret() {
@@ -52,6 +55,7 @@ va_run() {
         lab_step "volattach $*"
         volattach "$@" >"$VA_OUT" 2>"$VA_ERR"
         VA_RC=$?
+        cat "$VA_OUT" "$VA_ERR" >>"$VA_ALL"
         sed 's/^/   | /' "$VA_ERR"
         # JSON is for the assertions; its full text is in the log only with -v
         case " $* " in
@@ -99,21 +103,31 @@ va_nodes() { find /etc/iscsi/nodes -type f 2>/dev/null | sort; }
 # --json attach output.
 va_device() { jq -r --arg id "$1" '.volumes[] | select(.id == $id) | .device.path // empty' "$VA_OUT"; }
 
-# va_audit: no secret in anything volattach or iscsid printed or wrote, and
-# every file that holds one is root-only.  Reads the secrets from
-# $VA_SECRETS (grep -f: never in an argv).
+# va_audit: no secret in anything volattach or iscsid printed or wrote:
+# every output of va_run, the iscsid log, and every file on the guest
+# written since the scenario began (/proc, /sys and /dev aside); the files
+# that must hold one (open-iscsi's node and discovery records) are 0600.
+# Reads the secrets from $VA_SECRETS (grep -f: never in an argv).
 va_audit() {
-        local f mode
+        local f mode n=0
         [ -s "$VA_SECRETS" ] || return 0
         lab_step "secrets audit"
-        lab_assert_secret_absent "$VA_SECRETS" "$VA_OUT" "$VA_ERR" /run/lab/iscsid.log /run/lab/*.log \
-                $(find /run/volattach -type f 2>/dev/null)
-        for f in $(grep -rl -F -f "$VA_SECRETS" /etc/iscsi /run /var 2>/dev/null); do
+        touch "$VA_ALL"
+        lab_assert_secret_absent "$VA_SECRETS" "$VA_ALL" "$VA_OUT" "$VA_ERR" /run/lab/iscsid.log
+        for f in $(find / -xdev -type f -newer /run/lab/va.start 2>/dev/null) \
+                $(find /run /tmp -type f -newer /run/lab/va.start 2>/dev/null); do
+                n=$((n + 1))
+                grep -q -F -f "$VA_SECRETS" "$f" 2>/dev/null || continue
                 case "$f" in "$VA_SECRETS" | "$VA_META" | /run/lab/secret*) continue ;; esac
                 mode=$(stat -c %a "$f")
-                lab_note "holds a secret: $f ($mode)"
+                case "$f" in
+                /etc/iscsi/nodes/* | /etc/iscsi/send_targets/* | /var/lib/iscsi/*) ;;
+                *) lab_fail "a secret is in $f, which is not an open-iscsi record" ;;
+                esac
                 [ "$mode" = 600 ] || lab_fail "$f holds a secret and is mode $mode, not 600"
+                lab_note "holds a secret, as it must: $f ($mode)"
         done
+        lab_note "audited $n files written during the scenario and every volattach output"
 }
 
 # va_id N: the volume id of the scenario's Nth volume (a canonical UUID).
