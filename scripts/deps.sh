@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages volattach needs to build and test, and only
 # those that are missing, so a fresh Debian 12 machine needs nothing by hand.
-#   scripts/deps.sh [core] [lab] [windows]     (no argument: everything)
+#   scripts/deps.sh [core] [lab] [windows] [bench]
+#   (no argument: all but bench, which only `make bench` needs)
 set -eu
 
 core="build-essential pkg-config meson ninja-build libcjson-dev libcurl4-openssl-dev
@@ -9,7 +10,9 @@ libblkid-dev python3 systemd genisoimage xorriso mtools dosfstools valgrind clan
 libclang-rt-14-dev clang-format cppcheck open-iscsi"
 lab="qemu-system-x86 linux-image-amd64 busybox-static multipath-tools e2fsprogs
 cpio kmod jq util-linux"
-windows="mingw-w64 wine wine64 wixl msitools dpkg-dev"
+windows="mingw-w64 wine wine64 wixl msitools dpkg-dev bc iproute2 genisoimage"
+# os-brick runs inside the lab guest from the host's root (bench/)
+bench="python3-os-brick"
 
 want=""
 [ $# -eq 0 ] && set -- core lab windows
@@ -18,6 +21,7 @@ for group in "$@"; do
         core) want="$want $core" ;;
         lab) want="$want $lab" ;;
         windows) want="$want $windows" ;;
+        bench) want="$want $bench" ;;
         *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
         esac
 done

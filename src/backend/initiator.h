@@ -19,6 +19,9 @@ struct initiator; /* one backend instance, opaque to the core */
 #define INITIATOR_CAP_MUTUAL_CHAP 0x02u
 #define INITIATOR_CAP_DISCOVERY   0x04u /* SendTargets, with discovery CHAP */
 #define INITIATOR_CAP_READONLY    0x08u /* can mark a device read-only */
+/* A LUN's disk stays until its session logs out (Windows): device_remove
+ * cannot take it away. */
+#define INITIATOR_CAP_DISKS_STAY 0x10u
 
 #define INITIATOR_HANDLE_MAX 64
 #define INITIATOR_PATH_MAX   256

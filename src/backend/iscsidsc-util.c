@@ -111,11 +111,10 @@ isdsc_check_secret_len(size_t len, const char *what, struct va_err *err)
 }
 
 void
-isdsc_handle_format(uint64_t adapter_unique, const unsigned char specific[8], char *buf, size_t len)
+isdsc_handle_format(uint64_t adapter_unique, uint64_t adapter_specific, char *buf, size_t len)
 {
-        (void)snprintf(buf, len, "%016llx-%02x%02x%02x%02x%02x%02x%02x%02x",
-                       (unsigned long long)adapter_unique, specific[0], specific[1], specific[2],
-                       specific[3], specific[4], specific[5], specific[6], specific[7]);
+        (void)snprintf(buf, len, "%016llx-%016llx", (unsigned long long)adapter_unique,
+                       (unsigned long long)adapter_specific);
 }
 
 static int
@@ -130,8 +129,9 @@ hexval(char c)
         return -1;
 }
 
-int
-isdsc_handle_parse(const char *s, uint64_t *adapter_unique, unsigned char specific[8])
+/* Exactly 16 hex digits; *end is what follows them. */
+static int
+hex64(const char *s, uint64_t *ret, const char **end)
 {
         uint64_t v = 0;
         int i;
@@ -143,21 +143,21 @@ isdsc_handle_parse(const char *s, uint64_t *adapter_unique, unsigned char specif
                         return -VA_E_INVAL;
                 v = v << 4 | (uint64_t)h;
         }
-        if (s[16] != '-')
-                return -VA_E_INVAL;
-        for (i = 0; i < 8; i++) {
-                int hi = hexval(s[17 + 2 * i]), lo;
+        *ret = v;
+        *end = s + 16;
+        return 0;
+}
 
-                if (hi < 0)
-                        return -VA_E_INVAL;
-                lo = hexval(s[18 + 2 * i]);
-                if (lo < 0)
-                        return -VA_E_INVAL;
-                specific[i] = (unsigned char)(hi << 4 | lo);
-        }
-        if (s[33] != '\0')
+int
+isdsc_handle_parse(const char *s, uint64_t *adapter_unique, uint64_t *adapter_specific)
+{
+        uint64_t au, as;
+        const char *p;
+
+        if (hex64(s, &au, &p) < 0 || *p != '-' || hex64(p + 1, &as, &p) < 0 || *p != '\0')
                 return -VA_E_INVAL;
-        *adapter_unique = v;
+        *adapter_unique = au;
+        *adapter_specific = as;
         return 0;
 }
 

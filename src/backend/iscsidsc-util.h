@@ -75,10 +75,10 @@ int isdsc_error(struct va_err *err, uint32_t status, const char *what);
  * Microsoft initiator. `what` names it ("CHAP secret", "mutual CHAP secret"). */
 int isdsc_check_secret_len(size_t len, const char *what, struct va_err *err);
 
-/* Session ids as text: 16 + 16 hex digits, "AdapterUnique-AdapterSpecific". */
-void isdsc_handle_format(uint64_t adapter_unique, const unsigned char specific[8], char *buf,
-                         size_t len);
-int isdsc_handle_parse(const char *s, uint64_t *adapter_unique, unsigned char specific[8]);
+/* Session ids as text, "AdapterUnique-AdapterSpecific" in 16 + 16 hex
+ * digits (ISCSI_UNIQUE_SESSION_ID is two ULONGLONGs in the SDK). */
+void isdsc_handle_format(uint64_t adapter_unique, uint64_t adapter_specific, char *buf, size_t len);
+int isdsc_handle_parse(const char *s, uint64_t *adapter_unique, uint64_t *adapter_specific);
 
 /* Walks a REG_MULTI_SZ-style list of UTF-16 names (ReportIScsiTargetsW):
  * calls fn for each non-empty name, never reading past count units. */

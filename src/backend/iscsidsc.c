@@ -26,6 +26,22 @@
 #define FILE_DEVICE_DISK 0x00000007
 #endif
 
+/* IOCTL_DISK_SET_DISK_ATTRIBUTES and its input, as the SDK's winioctl.h has
+ * them (Windows 7 / 2008 R2 and later); mingw-w64 10 lacks all three.
+ * CTL_CODE(IOCTL_DISK_BASE, 0x3d, METHOD_BUFFERED, FILE_READ_ACCESS |
+ * FILE_WRITE_ACCESS) = 0x7C0F4. */
+#define VA_IOCTL_DISK_SET_DISK_ATTRIBUTES 0x0007C0F4u
+#define VA_DISK_ATTRIBUTE_READ_ONLY       0x0000000000000002ull
+typedef struct {
+        DWORD Version; /* sizeof the structure */
+        BOOLEAN Persist;
+        BYTE Reserved1[3];
+        DWORDLONG Attributes;
+        DWORDLONG AttributesMask;
+        DWORD Reserved2[4];
+} VA_SET_DISK_ATTRIBUTES;
+_Static_assert(sizeof(VA_SET_DISK_ATTRIBUTES) == 40, "SET_DISK_ATTRIBUTES is 40 bytes");
+
 struct initiator {
         struct plat_mutex *mu;
         /* The initiator CHAP secret is one per machine
@@ -356,6 +372,12 @@ wd_list_sessions(struct initiator *ini, struct initiator_session **ret, size_t *
                         continue;
                 (void)snprintf(s->iqn, sizeof(s->iqn), "%s", iqn);
                 free(iqn);
+                /* iSCSI names are case-insensitive and normally lower case
+                 * (RFC 3722); the service may report them upper-cased (os-win
+                 * bug 1639765), and the core compares them exactly */
+                for (char *c = s->iqn; *c != '\0'; c++)
+                        if (*c >= 'A' && *c <= 'Z')
+                                *c = (char)(*c - 'A' + 'a');
                 isdsc_handle_format(v[i].SessionId.AdapterUnique, v[i].SessionId.AdapterSpecific,
                                     s->handle, sizeof(s->handle));
                 s->state =
@@ -608,11 +630,12 @@ wd_discover(struct initiator *ini, const struct portal *p, const struct auth *au
 static int
 session_id(const struct initiator_session *s, ISCSI_UNIQUE_SESSION_ID *sid)
 {
-        uint64_t au;
+        uint64_t au, as;
 
-        if (isdsc_handle_parse(s->handle, &au, sid->AdapterSpecific) < 0)
+        if (isdsc_handle_parse(s->handle, &au, &as) < 0)
                 return -VA_E_INVAL;
         sid->AdapterUnique = au;
+        sid->AdapterSpecific = as;
         return 0;
 }
 
@@ -724,8 +747,11 @@ wd_find_device(struct initiator *ini, const struct initiator_session *s, unsigne
                 return r;
         r = va_err_set(err, VA_E_NOTFOUND, "LUN %u not yet present on session %s", lun, s->handle);
         for (i = 0; i < n; i++) {
+                /* a disk PnP has not numbered yet is listed with number
+                 * 0xFFFFFFFF (os-win and go-win-iscsidsc skip it): poll on */
                 if (v[i].ScsiAddress.Lun != lun ||
-                    v[i].StorageDeviceNumber.DeviceType != FILE_DEVICE_DISK)
+                    v[i].StorageDeviceNumber.DeviceType != FILE_DEVICE_DISK ||
+                    v[i].StorageDeviceNumber.DeviceNumber == 0xFFFFFFFFu)
                         continue;
                 va_err_clear(err);
                 device_from(&v[i], s, ret);
@@ -807,7 +833,7 @@ wd_multipath_ready(struct initiator *ini)
 static int
 wd_set_readonly(struct initiator *ini, const struct initiator_device *d, struct va_err *err)
 {
-        SET_DISK_ATTRIBUTES a;
+        VA_SET_DISK_ATTRIBUTES a;
         wchar_t *w = win_utf16(d->path);
         DWORD got = 0;
         HANDLE h;
@@ -825,9 +851,13 @@ wd_set_readonly(struct initiator *ini, const struct initiator_device *d, struct 
                                    win_strerror(GetLastError(), msg, sizeof(msg)));
         memset(&a, 0, sizeof(a));
         a.Version = sizeof(a);
-        a.Attributes = DISK_ATTRIBUTE_READ_ONLY;
-        a.AttributesMask = DISK_ATTRIBUTE_READ_ONLY;
-        if (!DeviceIoControl(h, IOCTL_DISK_SET_DISK_ATTRIBUTES, &a, sizeof(a), NULL, 0, &got, NULL))
+        /* not persisted: volattach sets it again at every boot, and a
+         * persisted flag would outlive the volume's read-only attachment */
+        a.Persist = FALSE;
+        a.Attributes = VA_DISK_ATTRIBUTE_READ_ONLY;
+        a.AttributesMask = VA_DISK_ATTRIBUTE_READ_ONLY;
+        if (!DeviceIoControl(h, VA_IOCTL_DISK_SET_DISK_ATTRIBUTES, &a, sizeof(a), NULL, 0, &got,
+                             NULL))
                 r = va_err_setn(err, VA_E_IO, (long)GetLastError(), "%s: read-only: %s", d->path,
                                 win_strerror(GetLastError(), msg, sizeof(msg)));
         CloseHandle(h);
@@ -944,7 +974,8 @@ wd_remove_target(struct initiator *ini, const struct target_path *p, struct va_e
 
 const struct initiator_ops initiator_iscsidsc_ops = {
         .name = "iscsidsc",
-        .caps = INITIATOR_CAP_MULTIPATH | INITIATOR_CAP_MUTUAL_CHAP | INITIATOR_CAP_READONLY,
+        .caps = INITIATOR_CAP_MULTIPATH | INITIATOR_CAP_MUTUAL_CHAP | INITIATOR_CAP_READONLY |
+                INITIATOR_CAP_DISKS_STAY,
         .service_name = "MSiSCSI",
         .open = wd_open,
         .close = wd_close,

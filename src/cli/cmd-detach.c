@@ -81,6 +81,42 @@ from_metadata(const struct cli *c, const struct initiator_ops *ops, struct initi
         return r;
 }
 
+/* The records of the volumes still attached, other than skip; what cannot
+ * be read is left out (detach then judges by the disks present). */
+static void
+others_load(const char *state_dir, const char *skip, struct attached_volume **ret, size_t *ret_n)
+{
+        struct va_err err;
+        char **ids = NULL;
+        size_t n = 0, i;
+
+        *ret = NULL;
+        *ret_n = 0;
+        va_err_clear(&err);
+        if (record_list(state_dir, &ids, &n, &err) < 0 || n == 0) {
+                plat_string_list_free(ids, n);
+                return;
+        }
+        *ret = calloc(n, sizeof(**ret));
+        for (i = 0; *ret != NULL && i < n; i++) {
+                va_err_clear(&err);
+                if (strcmp(ids[i], skip) != 0 &&
+                    record_load(state_dir, ids[i], &(*ret)[*ret_n], &err) == 0)
+                        (*ret_n)++;
+        }
+        plat_string_list_free(ids, n);
+}
+
+static void
+others_free(struct attached_volume *v, size_t n)
+{
+        size_t i;
+
+        for (i = 0; i < n; i++)
+                attached_volume_clear(&v[i]);
+        free(v);
+}
+
 int
 cmd_detach(struct cli *c)
 {
@@ -138,7 +174,12 @@ cmd_detach(struct cli *c)
                         r = from_metadata(c, ops, ini, ids[i], &av, &err);
                 }
                 if (r == 0) {
-                        r = detach_volume(ops, ini, &av, c->force, &err);
+                        struct attached_volume *others;
+                        size_t nothers;
+
+                        others_load(state_dir, ids[i], &others, &nothers);
+                        r = detach_volume_among(ops, ini, &av, others, nothers, c->force, &err);
+                        others_free(others, nothers);
                         attached_volume_clear(&av);
                 }
                 if (r < 0) {

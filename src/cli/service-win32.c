@@ -7,12 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/record.h"
 #include "cli/service.h"
 #include "core/log.h"
 #include "platform/platform.h"
 #include "platform/win32-util.h"
 
 #define SERVICE_NAME L"volattach"
+#define SERVICE_KEY  L"SYSTEM\\CurrentControlSet\\Services\\volattach"
 #define EVENTLOG_KEY L"SYSTEM\\CurrentControlSet\\Services\\EventLog\\Application\\volattach"
 
 static SERVICE_STATUS_HANDLE status_handle;
@@ -49,6 +51,33 @@ control(DWORD code, DWORD type, LPVOID data, LPVOID ctx)
         return code == SERVICE_CONTROL_INTERROGATE ? NO_ERROR : ERROR_CALL_NOT_IMPLEMENTED;
 }
 
+/* attach's report goes to a console the service does not have: the log
+ * gets what is attached now, from the state records */
+static void
+log_attached(const struct cli *c)
+{
+        const char *dir = c->state_dir ? c->state_dir : plat_state_dir();
+        struct va_err err;
+        char **ids = NULL;
+        size_t n = 0, i;
+
+        va_err_clear(&err);
+        if (record_list(dir, &ids, &n, &err) < 0) {
+                va_log(VA_LOG_WARNING, "%s", err.msg);
+                return;
+        }
+        for (i = 0; i < n; i++) {
+                struct attached_volume av;
+
+                va_err_clear(&err);
+                if (record_load(dir, ids[i], &av, &err) < 0)
+                        continue;
+                va_log(VA_LOG_NOTICE, "volume %s attached: %s", av.id, av.device.path);
+                attached_volume_clear(&av);
+        }
+        plat_string_list_free(ids, n);
+}
+
 static void WINAPI
 service_main(DWORD argc, LPWSTR *argv)
 {
@@ -62,6 +91,7 @@ service_main(DWORD argc, LPWSTR *argv)
         report(SERVICE_START_PENDING, 0, 120000);
         report(SERVICE_RUNNING, 0, 0);
         code = cmd_attach(service_cli);
+        log_attached(service_cli);
         va_log(code == EXIT_OK ? VA_LOG_NOTICE : VA_LOG_ERR, "boot-time attach finished, exit %d",
                code);
         report(SERVICE_STOPPED, (DWORD)code, 0);
@@ -75,23 +105,138 @@ self_path(wchar_t *buf, DWORD len)
         return n > 0 && n < len ? 0 : -1;
 }
 
+/* Appends one UTF-8 argument, quoted, to the service's command line. */
 static int
-install(void)
+cmd_add(wchar_t *cmd, size_t cap, size_t *o, const char *arg)
 {
-        wchar_t exe[MAX_PATH], cmd[MAX_PATH + 64], msgfile[MAX_PATH];
-        SERVICE_DELAYED_AUTO_START_INFO delayed = { TRUE };
-        SERVICE_DESCRIPTIONW desc = {
-                L"Attaches the iSCSI volumes listed in the instance metadata at every boot."
-        };
-        SC_HANDLE scm, svc;
-        HKEY key;
-        DWORD types = EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE | EVENTLOG_INFORMATION_TYPE;
-        char msg[300];
+        wchar_t *w = win_utf16(arg);
+        int r;
 
-        if (self_path(exe, MAX_PATH) < 0)
-                return EXIT_ENV;
-        (void)_snwprintf(cmd, MAX_PATH + 64, L"\"%ls\" --syslog service run", exe);
-        cmd[MAX_PATH + 63] = 0;
+        if (w == NULL || *o + 1 >= cap) {
+                free(w);
+                return -1;
+        }
+        cmd[(*o)++] = L' ';
+        r = win_quote_arg(w, cmd, cap, o);
+        free(w);
+        return r;
+}
+
+/* The service runs with the options `service install` was given, so that
+ * a metadata source or state directory chosen at install time is the one
+ * used at every boot. Secrets never appear here: the command line holds
+ * options only, and metadata is read at run time. */
+static int
+service_cmdline(const struct cli *c, wchar_t *cmd, size_t cap)
+{
+        const struct meta_http_policy def = META_HTTP_POLICY_DEFAULT;
+        wchar_t exe[MAX_PATH];
+        char num[32];
+        size_t o = 0;
+        int r = 0;
+
+        if (self_path(exe, MAX_PATH) < 0 || win_quote_arg(exe, cmd, cap, &o) < 0)
+                return -1;
+        r |= cmd_add(cmd, cap, &o, "--syslog");
+        if (strcmp(c->meta.spec, "auto") != 0) {
+                r |= cmd_add(cmd, cap, &o, "--metadata");
+                r |= cmd_add(cmd, cap, &o, c->meta.spec);
+        }
+        if (strcmp(c->meta.service_url, META_SERVICE_URL) != 0) {
+                r |= cmd_add(cmd, cap, &o, "--metadata-url");
+                r |= cmd_add(cmd, cap, &o, c->meta.service_url);
+        }
+        if (c->meta.http.timeout_ms != def.timeout_ms) {
+                (void)snprintf(num, sizeof(num), "%u", c->meta.http.timeout_ms);
+                r |= cmd_add(cmd, cap, &o, "--http-timeout-ms");
+                r |= cmd_add(cmd, cap, &o, num);
+        }
+        if (c->meta.http.attempts != def.attempts) {
+                (void)snprintf(num, sizeof(num), "%u", c->meta.http.attempts);
+                r |= cmd_add(cmd, cap, &o, "--http-attempts");
+                r |= cmd_add(cmd, cap, &o, num);
+        }
+        (void)snprintf(num, sizeof(num), "%u", c->device_timeout_s);
+        r |= cmd_add(cmd, cap, &o, "--timeout");
+        r |= cmd_add(cmd, cap, &o, num);
+        (void)snprintf(num, sizeof(num), "%u", c->login_deadline_s);
+        r |= cmd_add(cmd, cap, &o, "--deadline");
+        r |= cmd_add(cmd, cap, &o, num);
+        if (c->enforce_multipath)
+                r |= cmd_add(cmd, cap, &o, "--enforce-multipath");
+        if (c->state_dir != NULL) {
+                r |= cmd_add(cmd, cap, &o, "--state-dir");
+                r |= cmd_add(cmd, cap, &o, c->state_dir);
+        }
+        r |= cmd_add(cmd, cap, &o, "service");
+        r |= cmd_add(cmd, cap, &o, "run");
+        if (r != 0 || o >= cap)
+                return -1;
+        cmd[o] = 0;
+        return 0;
+}
+
+/* Registers the Event Log source, so the Event Viewer shows volattach's
+ * messages under its name. */
+static void
+eventlog_register(void)
+{
+        DWORD types = EVENTLOG_ERROR_TYPE | EVENTLOG_WARNING_TYPE | EVENTLOG_INFORMATION_TYPE;
+        wchar_t exe[MAX_PATH];
+        HKEY key;
+
+        if (self_path(exe, MAX_PATH) < 0 ||
+            RegCreateKeyExW(HKEY_LOCAL_MACHINE, EVENTLOG_KEY, 0, NULL, 0, KEY_SET_VALUE, NULL, &key,
+                            NULL) != ERROR_SUCCESS)
+                return;
+        (void)RegSetValueExW(key, L"EventMessageFile", 0, REG_EXPAND_SZ, (const BYTE *)exe,
+                             (DWORD)((wcslen(exe) + 1) * sizeof(wchar_t)));
+        (void)RegSetValueExW(key, L"TypesSupported", 0, REG_DWORD, (const BYTE *)&types,
+                             sizeof(types));
+        RegCloseKey(key);
+}
+
+/* Where the SCM keeps the flag that ChangeServiceConfig2W sets; for SCMs
+ * that do not take the call (Wine: ERROR_INVALID_LEVEL), written directly,
+ * to be read at the next boot. */
+static int
+delayed_by_registry(void)
+{
+        DWORD one = 1;
+        HKEY key;
+        LSTATUS st;
+
+        if (GetLastError() != ERROR_INVALID_LEVEL)
+                return -1;
+        if (RegOpenKeyExW(HKEY_LOCAL_MACHINE, SERVICE_KEY, 0, KEY_SET_VALUE, &key) != ERROR_SUCCESS)
+                return -1;
+        st =
+            RegSetValueExW(key, L"DelayedAutostart", 0, REG_DWORD, (const BYTE *)&one, sizeof(one));
+        RegCloseKey(key);
+        if (st != ERROR_SUCCESS)
+                return -1;
+        va_log(VA_LOG_INFO, "service volattach: delayed start set in the registry (the SCM "
+                            "does not take SERVICE_CONFIG_DELAYED_AUTO_START_INFO)");
+        return 0;
+}
+
+static int
+install(const struct cli *c)
+{
+        static wchar_t description[] =
+            L"Attaches the iSCSI volumes listed in the instance metadata at every boot.";
+        static const wchar_t deps[] = L"MSiSCSI\0Tcpip\0";
+        SERVICE_DELAYED_AUTO_START_INFO delayed = { TRUE };
+        SERVICE_DESCRIPTIONW desc = { description };
+        wchar_t cmd[4096];
+        SC_HANDLE scm, svc;
+        char msg[300];
+        char *u;
+
+        if (service_cmdline(c, cmd, sizeof(cmd) / sizeof(cmd[0])) < 0) {
+                va_log(VA_LOG_ERR, "service install: the service command line is too long");
+                return EXIT_USAGE;
+        }
         scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CREATE_SERVICE | SC_MANAGER_CONNECT);
         if (scm == NULL) {
                 va_log(VA_LOG_ERR, "cannot open the Service Control Manager: %s",
@@ -99,44 +244,39 @@ install(void)
                 return EXIT_ENV;
         }
         /* after the initiator service and the network stack */
-        svc =
-            CreateServiceW(scm, SERVICE_NAME, L"volattach iSCSI volume attach", SERVICE_ALL_ACCESS,
-                           SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START, SERVICE_ERROR_NORMAL, cmd,
-                           NULL, NULL, L"MSiSCSI\0Tcpip\0\0", NULL, NULL);
+        svc = CreateServiceW(scm, SERVICE_NAME, L"volattach iSCSI volume attach",
+                             SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START,
+                             SERVICE_ERROR_NORMAL, cmd, NULL, NULL, deps, NULL, NULL);
         if (svc == NULL && GetLastError() == ERROR_SERVICE_EXISTS) {
+                /* installed before (or by the MSI): bring it up to date */
                 svc = OpenServiceW(scm, SERVICE_NAME, SERVICE_ALL_ACCESS);
-                if (svc != NULL &&
-                    !ChangeServiceConfigW(svc, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START,
-                                          SERVICE_ERROR_NORMAL, cmd, NULL, NULL,
-                                          L"MSiSCSI\0Tcpip\0\0", NULL, NULL, NULL)) {
+                if (svc != NULL && !ChangeServiceConfigW(svc, SERVICE_WIN32_OWN_PROCESS,
+                                                         SERVICE_AUTO_START, SERVICE_ERROR_NORMAL,
+                                                         cmd, NULL, NULL, deps, NULL, NULL, NULL)) {
                         CloseServiceHandle(svc);
                         svc = NULL;
                 }
         }
         if (svc == NULL) {
-                va_log(VA_LOG_ERR, "cannot register the service: %s",
+                va_log(VA_LOG_ERR, "cannot register the service volattach: %s",
                        win_strerror(GetLastError(), msg, sizeof(msg)));
                 CloseServiceHandle(scm);
                 return EXIT_ENV;
         }
-        /* delayed start: the network and MSiSCSI have settled by then */
-        (void)ChangeServiceConfig2W(svc, SERVICE_CONFIG_DELAYED_AUTO_START_INFO, &delayed);
+        /* delayed: the network and MSiSCSI have settled by then */
+        if (!ChangeServiceConfig2W(svc, SERVICE_CONFIG_DELAYED_AUTO_START_INFO, &delayed) &&
+            delayed_by_registry() < 0)
+                va_log(VA_LOG_WARNING, "service volattach: cannot set delayed start: %s",
+                       win_strerror(GetLastError(), msg, sizeof(msg)));
         (void)ChangeServiceConfig2W(svc, SERVICE_CONFIG_DESCRIPTION, &desc);
         CloseServiceHandle(svc);
         CloseServiceHandle(scm);
-        if (RegCreateKeyExW(HKEY_LOCAL_MACHINE, EVENTLOG_KEY, 0, NULL, 0, KEY_SET_VALUE, NULL, &key,
-                            NULL) == ERROR_SUCCESS) {
-                (void)_snwprintf(msgfile, MAX_PATH, L"%ls", exe);
-                msgfile[MAX_PATH - 1] = 0;
-                (void)RegSetValueExW(key, L"EventMessageFile", 0, REG_EXPAND_SZ,
-                                     (const BYTE *)msgfile,
-                                     (DWORD)((wcslen(msgfile) + 1) * sizeof(wchar_t)));
-                (void)RegSetValueExW(key, L"TypesSupported", 0, REG_DWORD, (const BYTE *)&types,
-                                     sizeof(types));
-                RegCloseKey(key);
-        }
+        eventlog_register();
+        u = win_utf8(cmd);
         printf("service volattach installed (delayed automatic start, after MSiSCSI and "
-               "Tcpip)\n");
+               "Tcpip)\n  command: %s\n",
+               u ? u : "?");
+        free(u);
         return EXIT_OK;
 }
 
@@ -209,8 +349,8 @@ run(struct cli *c)
         FILE *f;
 
         va_err_clear(&err);
-        /* ProgramData\volattach: owner-only by the MSI; the log never holds
-         * a secret, but it names targets and users */
+        /* ProgramData\volattach\volattach.log, beside the Event Log: the
+         * log names targets and CHAP users, never a secret */
         (void)snprintf(logdir, sizeof(logdir), "%s", plat_state_dir());
         if (plat_mkdir_p(logdir, 0700, &err) == 0) {
                 (void)snprintf(logpath, sizeof(logpath), "%s\\volattach.log", logdir);
@@ -220,6 +360,8 @@ run(struct cli *c)
         }
         if (va_log_get_level() > VA_LOG_INFO)
                 va_log_set_level(VA_LOG_INFO);
+        /* "run" was the service verb's argument, not attach's */
+        c->nargs = 0;
         service_cli = c;
         if (!StartServiceCtrlDispatcherW(table)) {
                 if (GetLastError() == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
@@ -234,10 +376,15 @@ run(struct cli *c)
 int
 service_command(const char *verb, struct cli *c)
 {
+        if ((strcmp(verb, "install") == 0 || strcmp(verb, "uninstall") == 0) &&
+            !plat_is_privileged()) {
+                va_log(VA_LOG_ERR, "service %s: needs an elevated administrator", verb);
+                return EXIT_ENV;
+        }
         if (strcmp(verb, "install") == 0)
-                return plat_is_privileged() ? install() : EXIT_ENV;
+                return install(c);
         if (strcmp(verb, "uninstall") == 0)
-                return plat_is_privileged() ? uninstall() : EXIT_ENV;
+                return uninstall();
         if (strcmp(verb, "run") == 0)
                 return run(c);
         fprintf(stderr, "volattach: service needs install, uninstall or run\n");

@@ -29,9 +29,56 @@ find_session(const struct initiator_session *v, size_t n, const struct target_pa
         return -1;
 }
 
+static int
+uses_lun(const struct attached_volume *v, const struct target_path *p, unsigned host_lun)
+{
+        size_t j;
+
+        for (j = 0; j < v->npaths; j++)
+                if (portal_equal(&v->paths[j].path.portal, &p->portal) &&
+                    strcmp(v->paths[j].path.iqn, p->iqn) == 0 &&
+                    v->paths[j].path.host_lun == host_lun)
+                        return 1;
+        return 0;
+}
+
+/* Devices behind a session that belong to other volumes. This volume's own
+ * LUNs never count. Where disks stay until logout and the other attached
+ * volumes are known, only their LUNs count: the disks left by volumes
+ * detached before would otherwise keep the session forever. */
+static size_t
+other_luns(const struct attached_volume *av, const struct attached_volume *others, size_t nothers,
+           int disks_stay, const struct target_path *p, const struct initiator_device *left,
+           size_t nleft)
+{
+        size_t n = 0, i, k;
+
+        for (i = 0; i < nleft; i++) {
+                int counts = !uses_lun(av, p, left[i].host_lun);
+
+                if (counts && disks_stay && others != NULL) {
+                        counts = 0;
+                        for (k = 0; k < nothers; k++)
+                                if (strcmp(others[k].id, av->id) != 0 &&
+                                    uses_lun(&others[k], p, left[i].host_lun))
+                                        counts = 1;
+                }
+                n += counts;
+        }
+        return n;
+}
+
 int
 detach_volume(const struct initiator_ops *ops, struct initiator *ini,
               const struct attached_volume *av, int force, struct va_err *err)
+{
+        return detach_volume_among(ops, ini, av, NULL, 0, force, err);
+}
+
+int
+detach_volume_among(const struct initiator_ops *ops, struct initiator *ini,
+                    const struct attached_volume *av, const struct attached_volume *others,
+                    size_t nothers, int force, struct va_err *err)
 {
         struct initiator_session *sessions = NULL;
         size_t nsessions = 0, i;
@@ -98,6 +145,10 @@ detach_volume(const struct initiator_ops *ops, struct initiator *ini,
                         continue;
                 if (si >= 0) {
                         r = ops->session_devices(ini, &sessions[si], &left, &nleft, &e);
+                        if (r == 0)
+                                nleft = other_luns(av, others, nothers,
+                                                   (ops->caps & INITIATOR_CAP_DISKS_STAY) != 0, p,
+                                                   left, nleft);
                         if (r == 0 && nleft > 0) {
                                 /* Logging out would pull the disks of other
                                  * volumes (kubelet #39202; os-brick). */

@@ -32,4 +32,12 @@ void attached_volume_clear(struct attached_volume *av);
 int detach_volume(const struct initiator_ops *ops, struct initiator *ini,
                   const struct attached_volume *av, int force, struct va_err *err);
 
+/* The same, knowing the other volumes volattach still has attached. With a
+ * backend whose disks stay until logout (INITIATOR_CAP_DISKS_STAY), a
+ * session is then kept only for the LUNs those volumes use, not for the
+ * disks of volumes detached before. */
+int detach_volume_among(const struct initiator_ops *ops, struct initiator *ini,
+                        const struct attached_volume *av, const struct attached_volume *others,
+                        size_t nothers, int force, struct va_err *err);
+
 #endif

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "core/err.h"
+
 struct diag {
         int level; /* enum va_log_level */
         char *msg;
@@ -19,7 +21,7 @@ struct diag_list {
  * hostile document cannot make it grow without bound; messages past the cap
  * are counted in `dropped`. */
 int diag_add(struct diag_list *l, int level, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(VA_PRINTF_FORMAT, 3, 4)));
 
 /* Number of entries at or above (numerically at or below) level. */
 size_t diag_count(const struct diag_list *l, int level);

@@ -16,7 +16,7 @@ va_err_clear(struct va_err *err)
 }
 
 static int err_vset(struct va_err *err, int code, long native, const char *fmt, va_list ap)
-    __attribute__((format(printf, 4, 0)));
+    __attribute__((format(VA_PRINTF_FORMAT, 4, 0)));
 
 static int
 err_vset(struct va_err *err, int code, long native, const char *fmt, va_list ap)

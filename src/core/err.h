@@ -5,6 +5,14 @@
 
 #include <stddef.h>
 
+/* The printf dialect the compiler checks formats against. mingw-w64's GCC
+ * reads "printf" as msvcrt's, which has no %zu; the Windows build passes
+ * -DVA_PRINTF_FORMAT=gnu_printf (meson.build), since __USE_MINGW_ANSI_STDIO
+ * links the C99 printf family there. */
+#ifndef VA_PRINTF_FORMAT
+#define VA_PRINTF_FORMAT printf
+#endif
+
 /* Numbers never change meaning; retired codes keep their slot. Functions
  * return 0 (or a count) on success and a negative code on failure. */
 enum va_errcode {
@@ -44,15 +52,16 @@ void va_err_clear(struct va_err *err);
 /* Fills err (if not already set and err is not NULL) and returns -code, so
  * that the common case is `return va_err_set(err, VA_E_INVAL, "...")`. */
 int va_err_set(struct va_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(VA_PRINTF_FORMAT, 3, 4)));
 
 /* Like va_err_set() and also records the native code. */
 int va_err_setn(struct va_err *err, int code, long native, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    __attribute__((format(VA_PRINTF_FORMAT, 4, 5)));
 
 /* Puts "prefix: " in front of the message already in err, so that callers
  * higher up can add the context they know (source, item, key). */
-void va_err_prefix(struct va_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void va_err_prefix(struct va_err *err, const char *fmt, ...)
+    __attribute__((format(VA_PRINTF_FORMAT, 2, 3)));
 
 /* A short fixed text for a code, e.g. "authentication failed". */
 const char *va_strerror(int code);

@@ -8,8 +8,10 @@
 static int log_level = VA_LOG_NOTICE;
 static va_log_sink_fn log_sink;
 static void *log_sink_ctx;
-static va_log_sink_fn log_tee;
-static void *log_tee_ctx;
+/* extra sinks: the system log and a log file may both be on */
+#define LOG_TEES 4
+static va_log_sink_fn log_tee[LOG_TEES];
+static void *log_tee_ctx[LOG_TEES];
 
 void
 va_log_set_level(int level)
@@ -33,8 +35,15 @@ va_log_set_sink(va_log_sink_fn sink, void *ctx)
 void
 va_log_add_tee(va_log_sink_fn sink, void *ctx)
 {
-        log_tee = sink;
-        log_tee_ctx = ctx;
+        size_t i;
+
+        for (i = 0; i < LOG_TEES; i++) {
+                if (log_tee[i] == NULL) {
+                        log_tee[i] = sink;
+                        log_tee_ctx[i] = ctx;
+                        return;
+                }
+        }
 }
 
 const char *
@@ -89,6 +98,7 @@ va_log(int level, const char *fmt, ...)
 {
         char msg[2048];
         va_list ap;
+        size_t i;
 
         if (level > log_level)
                 return;
@@ -99,8 +109,8 @@ va_log(int level, const char *fmt, ...)
                 log_sink(level, msg, log_sink_ctx);
         else
                 stderr_sink(level, msg, NULL);
-        if (log_tee != NULL)
-                log_tee(level, msg, log_tee_ctx);
+        for (i = 0; i < LOG_TEES && log_tee[i] != NULL; i++)
+                log_tee[i](level, msg, log_tee_ctx[i]);
 }
 
 const char *

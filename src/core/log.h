@@ -4,6 +4,8 @@
 #ifndef VOLATTACH_CORE_LOG_H
 #define VOLATTACH_CORE_LOG_H
 
+#include "core/err.h"
+
 enum va_log_level {
         VA_LOG_ERR = 3,
         VA_LOG_WARNING = 4,
@@ -21,10 +23,11 @@ int va_log_get_level(void);
 /* Replaces the sink; NULL restores stderr. */
 void va_log_set_sink(va_log_sink_fn sink, void *ctx);
 
-/* Adds a second sink that receives every message too (e.g. a log file). */
+/* Adds a sink that receives every message too (the system log, a log
+ * file); up to four, set up before any thread logs. */
 void va_log_add_tee(va_log_sink_fn sink, void *ctx);
 
-void va_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void va_log(int level, const char *fmt, ...) __attribute__((format(VA_PRINTF_FORMAT, 2, 3)));
 
 /* "error", "warning", ... */
 const char *va_log_level_name(int level);

@@ -45,7 +45,7 @@ plan_describe_auth(const struct auth *a, char *buf, size_t len)
 }
 
 static int add_step(struct plan_step **v, size_t *n, enum plan_step_kind kind, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    __attribute__((format(VA_PRINTF_FORMAT, 4, 5)));
 
 static int
 add_step(struct plan_step **v, size_t *n, enum plan_step_kind kind, const char *fmt, ...)

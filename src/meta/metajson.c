@@ -54,7 +54,7 @@ item_prefix(const struct item *it, const char *key, char *buf, size_t len)
 }
 
 static void item_error(struct item *it, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(VA_PRINTF_FORMAT, 3, 4)));
 
 static void
 item_error(struct item *it, const char *key, const char *fmt, ...)
@@ -80,7 +80,7 @@ item_error(struct item *it, const char *key, const char *fmt, ...)
 }
 
 static void item_diag(struct item *it, int level, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    __attribute__((format(VA_PRINTF_FORMAT, 4, 5)));
 
 static void
 item_diag(struct item *it, int level, const char *key, const char *fmt, ...)

@@ -1,5 +1,5 @@
-/* Small helpers shared by the Windows platform files: UTF-8 <-> UTF-16 for
- * the W APIs, and readable Win32 error text. Windows builds only. */
+/* Small helpers shared by the Windows files: UTF-8 <-> UTF-16 for the W
+ * APIs, command-line quoting, and readable Win32 error text. */
 #ifndef VOLATTACH_PLATFORM_WIN32_UTIL_H
 #define VOLATTACH_PLATFORM_WIN32_UTIL_H
 
@@ -9,6 +9,10 @@
 /* malloc'd conversions; NULL on invalid input or out of memory */
 wchar_t *win_utf16(const char *s);
 char *win_utf8(const wchar_t *w);
+
+/* Appends a, quoted for CommandLineToArgvW, at out[*o]; -1 when it does
+ * not fit in cap characters (out is not terminated). */
+int win_quote_arg(const wchar_t *a, wchar_t *out, size_t cap, size_t *o);
 
 /* "The system cannot find the file specified (error 2)" */
 const char *win_strerror(DWORD code, char *buf, size_t len);

@@ -391,10 +391,13 @@ plat_random_u32(void)
 
         /* a shared LCG step, lock-free: jitter only, not for secrets */
         do {
+                LONG seed;
+
                 s = state;
-                if (s == 0)
-                        s = (LONG)(GetTickCount64() ^ GetCurrentProcessId() << 16) | 1;
-                n = (LONG)((unsigned long)s * 1103515245ul + 12345ul);
+                /* the exchange compares with what was read, the seed only
+                 * replaces the 0 it starts from */
+                seed = s != 0 ? s : (LONG)(GetTickCount64() ^ GetCurrentProcessId() << 16) | 1;
+                n = (LONG)((unsigned long)seed * 1103515245ul + 12345ul);
         } while (InterlockedCompareExchange(&state, n, s) != s);
         return (uint32_t)n >> 1 ^ (uint32_t)n << 15;
 }
@@ -492,8 +495,8 @@ plat_have_program(const char *name)
 
 /* One argument quoted the way CommandLineToArgvW and the C runtime parse
  * it back: backslashes are literal except before a quote. */
-static int
-quote_arg(const wchar_t *a, wchar_t *out, size_t cap, size_t *o)
+int
+win_quote_arg(const wchar_t *a, wchar_t *out, size_t cap, size_t *o)
 {
         size_t i, bs;
 
@@ -552,7 +555,7 @@ plat_spawn(const char *const argv[], unsigned timeout_ms, size_t max_out,
                         else
                                 cmd[o++] = L' ';
                 }
-                if (!bad && quote_arg(w, cmd, cap, &o) < 0)
+                if (!bad && win_quote_arg(w, cmd, cap, &o) < 0)
                         bad = 1;
                 free(w);
                 if (bad) {
@@ -722,18 +725,28 @@ plat_is_privileged(void)
         return is_admin || is_system;
 }
 
+/* ProgramData as the profile list in the registry names it, which is where
+ * FOLDERID_ProgramData comes from on Windows: %ProgramData% is not in every
+ * service's environment, and Wine's services resolve the known folder to
+ * C:\users\Public. */
 const char *
 plat_state_dir(void)
 {
         static char dir[MAX_PATH * 3];
-        wchar_t w[MAX_PATH];
-        DWORD n;
-        char *u;
+        wchar_t raw[MAX_PATH], full[MAX_PATH];
+        DWORD size = sizeof(raw), n;
+        char *u = NULL;
 
         if (dir[0] != '\0')
                 return dir;
-        n = GetEnvironmentVariableW(L"ProgramData", w, MAX_PATH);
-        u = n > 0 && n < MAX_PATH ? win_utf8(w) : NULL;
+        if (RegGetValueW(HKEY_LOCAL_MACHINE,
+                         L"SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\ProfileList",
+                         L"ProgramData", RRF_RT_REG_SZ | RRF_RT_REG_EXPAND_SZ | RRF_NOEXPAND, NULL,
+                         raw, &size) == ERROR_SUCCESS) {
+                n = ExpandEnvironmentStringsW(raw, full, MAX_PATH);
+                if (n > 0 && n <= MAX_PATH && wcschr(full, L'%') == NULL)
+                        u = win_utf8(full);
+        }
         (void)snprintf(dir, sizeof(dir), "%s\\volattach", u ? u : "C:\\ProgramData");
         free(u);
         return dir;

@@ -56,19 +56,21 @@ TEST(chap_length_rule)
 
 TEST(handles_round_trip)
 {
-        static const unsigned char spec[8] = { 0x40, 0, 0x01, 0x37, 0, 0, 0, 0xff };
-        unsigned char back[8];
-        uint64_t au;
+        uint64_t au, as;
         char buf[64];
 
-        isdsc_handle_format(0xffffe000a1b2c3d4ull, spec, buf, sizeof(buf));
+        isdsc_handle_format(0xffffe000a1b2c3d4ull, 0x40000137000000ffull, buf, sizeof(buf));
         ASSERT_STREQ(buf, "ffffe000a1b2c3d4-40000137000000ff");
-        ASSERT_OK(isdsc_handle_parse(buf, &au, back));
+        ASSERT_OK(isdsc_handle_parse(buf, &au, &as));
         ASSERT_TRUE(au == 0xffffe000a1b2c3d4ull);
-        ASSERT_TRUE(memcmp(back, spec, 8) == 0);
-        ASSERT_ERR(isdsc_handle_parse("ffffe000a1b2c3d4-40000137000000f", &au, back), VA_E_INVAL);
-        ASSERT_ERR(isdsc_handle_parse("ffffe000a1b2c3d4-40000137000000ffx", &au, back), VA_E_INVAL);
-        ASSERT_ERR(isdsc_handle_parse("zfffe000a1b2c3d4-40000137000000ff", &au, back), VA_E_INVAL);
+        ASSERT_TRUE(as == 0x40000137000000ffull);
+        ASSERT_OK(isdsc_handle_parse("0000000000000001-0000000000000000", &au, &as));
+        ASSERT_TRUE(au == 1 && as == 0);
+        ASSERT_ERR(isdsc_handle_parse("ffffe000a1b2c3d4-40000137000000f", &au, &as), VA_E_INVAL);
+        ASSERT_ERR(isdsc_handle_parse("ffffe000a1b2c3d4-40000137000000ffx", &au, &as), VA_E_INVAL);
+        ASSERT_ERR(isdsc_handle_parse("zfffe000a1b2c3d4-40000137000000ff", &au, &as), VA_E_INVAL);
+        ASSERT_ERR(isdsc_handle_parse("ffffe000a1b2c3d4+40000137000000ff", &au, &as), VA_E_INVAL);
+        ASSERT_ERR(isdsc_handle_parse("", &au, &as), VA_E_INVAL);
 }
 
 static int

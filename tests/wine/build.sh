@@ -49,10 +49,13 @@ $cc64 $cflags -DISCSI_SIM_BUILDING_DLL -shared -static-libgcc -o "$out/sim/iscsi
         "$sim/iscsidsc_sim.c" "$sim/sim-config.c" "$sim/sim-state.c" "$sim/sim-util.c" \
         -ladvapi32
 
-# 3. the fake service and the probe; the probe links against mingw's import
-#    library, exactly as volattach.exe does
+# 3. the fake service, the process that holds wineserver up, and the probe;
+#    the probe links against mingw's import library, exactly as
+#    volattach.exe does
 # shellcheck disable=SC2086
 $cc64 $cflags -o "$out/fake_msiscsi.exe" "$root/tests/wine/fake_msiscsi.c" -ladvapi32
+# shellcheck disable=SC2086
+$cc64 $cflags -o "$out/hold.exe" "$root/tests/wine/hold.c"
 # shellcheck disable=SC2086
 $cc64 $cflags -o "$out/probe.exe" "$root/tests/wine/probe.c" "$sim/sim-util.c" \
         -liscsidsc -ladvapi32

@@ -54,6 +54,8 @@ trace_write(const char *line)
         CloseHandle(h);
 }
 
+static int argv_traced;
+
 static void trace_event(const char *fmt, ...) __attribute__((format(gnu_printf, 1, 2)));
 
 static void
@@ -704,6 +706,16 @@ sim_begin(struct sim_call *c, const char *func)
         if (n > 0 && n < sizeof(boot) && strcmp(boot, state.boot_id) != 0) {
                 reboot(c, "VA_SIM_BOOT_ID");
                 sim_copy(state.boot_id, sizeof(state.boot_id), boot);
+        }
+        /* the caller's command line, once per process: the tests prove no
+         * secret ever reaches a process argument list */
+        if (!argv_traced) {
+                char cmd[900];
+
+                argv_traced = 1;
+                if (sim_from_wide(GetCommandLineW(), cmd, sizeof(cmd)) < 0)
+                        sim_copy(cmd, sizeof(cmd), "(too long or not UTF-16)");
+                trace_event("argv %s", cmd);
         }
         if (!process_rebooted && env_is("VA_SIM_REBOOT", "1")) {
                 process_rebooted = 1;

@@ -1,0 +1,45 @@
+#!/bin/sh
+# The Windows build: volattach.exe cross-built with mingw-w64 by the same
+# meson.build as Linux (cross/mingw64.txt), cJSON compiled from Debian's
+# source package (scripts/cjson-src.sh), then the MSI with wixl.
+#   scripts/build-windows.sh        prints the build directory (build-windows/)
+# Outputs: build-windows/volattach.exe, build-windows/volattach.msi
+set -eu
+cd "$(dirname "$0")/.."
+root=$(pwd)
+dir=build-windows
+deps=build-windows-deps
+
+for tool in x86_64-w64-mingw32-gcc meson ninja wixl; do
+        if ! command -v "$tool" >/dev/null 2>&1; then
+                echo "build-windows.sh: $tool is missing (scripts/deps.sh windows)" >&2
+                exit 1
+        fi
+done
+
+# cJSON: Debian ships no mingw build of it. The unpacked tree is kept in
+# $deps between builds (cjson-src.sh reuses it); the sources include
+# <cjson/cJSON.h>, so the header gets a directory of that shape. Meson
+# wants directories inside the source tree relative to it.
+src=$(scripts/cjson-src.sh "$root/$deps")
+src=${src#"$root/"}
+mkdir -p "$deps/include/cjson"
+cp "$src/cJSON.h" "$deps/include/cjson/cJSON.h.new"
+mv -f "$deps/include/cjson/cJSON.h.new" "$deps/include/cjson/cJSON.h"
+
+if [ ! -f "$dir/build.ninja" ]; then
+        meson setup "$dir" --cross-file cross/mingw64.txt --buildtype=release \
+                -Db_ndebug=if-release -Dcjson_src="$src" \
+                -Dcjson_include="$deps/include" >/dev/null
+fi
+ninja -C "$dir" >/dev/null
+
+# The MSI: the exe, the cloudbase-init drop-in and the service
+# (dist/windows/volattach.wxs). wixl takes sources relative to the current
+# directory only.
+version=$(sed -n "s/^  version : '\([0-9.]*\)',/\1/p" meson.build)
+wixl -a x64 -o "$dir/volattach.msi.new" -D Version="$version" \
+        -D Exe="$dir/volattach.exe" -D DropIn=dist/windows/volattach-attach.cmd \
+        dist/windows/volattach.wxs
+mv -f "$dir/volattach.msi.new" "$dir/volattach.msi"
+echo "$dir"

@@ -1,0 +1,648 @@
+#!/bin/sh
+# The Windows scenarios: the real volattach.exe (scripts/build-windows.sh)
+# under Wine, against the simulated iscsidsc.dll (sim/) and the fake MSiSCSI
+# service, in a throw-away prefix under build-wine/. They mirror the Linux
+# lab's: the seed's volume, no auth, one-way and mutual CHAP, two volumes,
+# multipath, reruns, a wrong secret, detach, reboot, status, the metadata
+# service and config drives, the boot-time service, the cloudbase-init
+# drop-in and the MSI. Then: no CHAP secret in any output, log, trace
+# (the simulator records every process's command line) or registry.
+#   tests/wine/run.sh [SCENARIO...]      (default: all)
+# One line per scenario, then "wine: N passed, N failed, N skipped"; exit 0
+# only if nothing failed. Under Wine a crashed program may exit 0, so every
+# run is judged by what it prints.
+set -u
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+
+# Nothing may leave loopback: as root, the whole run moves into a network
+# namespace of its own with only lo up (the metadata service tests use
+# 127.0.0.1; the MSI's service, if it ever ran, would try 169.254.169.254).
+if [ -z "${VA_WINE_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1 &&
+        command -v ip >/dev/null 2>&1 && unshare -n true 2>/dev/null; then
+        VA_WINE_NETNS=1 exec unshare -n sh -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
+fi
+
+out="$root/build-wine"
+dev="$out/dev"
+run="$out/run"
+exe_dir="$root/build-windows"
+exe="$exe_dir/volattach.exe"
+passed=0
+failed=0
+skipped=0
+t_start=$(date +%s.%N)
+
+elapsed() {
+        echo "$(date +%s.%N) - $1" | bc | awk '{ printf "%.1f", $1 }'
+}
+
+# --- build and prefix -------------------------------------------------------
+
+# incremental: a no-op when nothing changed
+if true; then
+        "$root/scripts/build-windows.sh" >/dev/null || {
+                echo "FAIL build: scripts/build-windows.sh"
+                echo "wine: 0 passed, 1 failed, 0 skipped"
+                exit 1
+        }
+fi
+if ! "$root/tests/wine/build.sh" "$dev" >/dev/null; then
+        echo "FAIL build: tests/wine/build.sh"
+        echo "wine: 0 passed, 1 failed, 0 skipped"
+        exit 1
+fi
+# a wineserver left by an earlier run would keep its services and state
+WINEPREFIX="$out/prefix" wineserver -k 2>/dev/null
+WINEPREFIX="$out/prefix" wineserver -w 2>/dev/null
+if ! env=$("$root/tests/wine/wine-env.sh" "$out" "$dev"); then
+        echo "FAIL Wine prefix"
+        echo "wine: 0 passed, 1 failed, 0 skipped"
+        exit 1
+fi
+eval "$env"
+drive_c="$WINEPREFIX/drive_c"
+rm -rf "$run"
+mkdir -p "$run"
+: >"$run/secrets"
+echo "wine: prefix ready, volattach.exe $(wc -c <"$exe") bytes ($(elapsed "$t_start") s)"
+
+# Windows path of a Linux path (Wine maps Z: to /)
+winpath() {
+        # shellcheck disable=SC1003
+        printf 'Z:%s' "$1" | tr / '\\'
+}
+
+quiet() {
+        "$@" >/dev/null 2>&1
+}
+
+# Leftovers of an interrupted run: our service, its Event Log source, the
+# test environment in the registry, an extra drive, the fake MPIO service.
+envkey='HKLM\System\CurrentControlSet\Control\Session Manager\Environment'
+quiet wine sc delete volattach
+quiet wine sc delete mpio
+for v in VA_SIM_TARGETS VA_SIM_STATE VA_SIM_TRACE; do
+        quiet wine reg delete "$envkey" /v "$v" /f
+done
+rm -f "$WINEPREFIX/dosdevices/m:" "$WINEPREFIX/dosdevices/n::"
+
+# --- running volattach ------------------------------------------------------
+
+# va NAME ARGS...: runs volattach.exe; $sdir/NAME.out (stdout, CRLF made
+# LF), NAME.err (stderr without Wine's wine32 notice), NAME.rc
+va() {
+        n=$1
+        shift
+        {
+                timeout -k 5 120 wine "$exe" "$@" 2>"$sdir/$n.err.raw"
+                echo $? >"$sdir/$n.rc"
+        } | tr -d '\r' >"$sdir/$n.out"
+        tr -d '\r' <"$sdir/$n.err.raw" | grep -v -e wine32 -e multiarch -e 'dpkg --add' \
+                -e 'apt-get install' -e '^$' >"$sdir/$n.err"
+        rm -f "$sdir/$n.err.raw"
+}
+
+# Every check that fails adds a line; a scenario passes with none.
+problems=""
+want() {
+        desc=$1
+        shift
+        if ! "$@"; then
+                problems="$problems
+      - $desc"
+        fi
+}
+
+rc_is() { [ "$(cat "$sdir/$1.rc" 2>/dev/null)" = "$2" ]; }
+has() { grep -qE -- "$2" "$sdir/$1"; }
+hasnt() { ! grep -qE -- "$2" "$sdir/$1"; }
+trace_has() { grep -qE -- "$1" "$sdir/trace"; }
+trace_count() { grep -cE -- "$1" "$sdir/trace" 2>/dev/null || true; }
+# json FILE EXPR: EXPR (Python, the document is d) is true
+json() {
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+                "$sdir/$1" "$2" 2>/dev/null
+}
+
+# secret S: remembered, to prove at the end that it appears nowhere
+secret() {
+        echo "$1" >>"$run/secrets"
+        printf '%s' "$1"
+}
+
+# vol ID IQN PORTAL LUN [USER SECRET [MUSER MSECRET]]: a Cinder volume entry
+vol() {
+        auth=""
+        if [ $# -ge 6 ]; then
+                auth=", \"auth_method\": \"CHAP\", \"auth_username\": \"$5\", \"auth_password\": \"$6\""
+        fi
+        if [ $# -ge 8 ]; then
+                auth="$auth, \"mutual_auth_username\": \"$7\", \"mutual_auth_password\": \"$8\""
+        fi
+        printf '{"driver_volume_type": "iscsi", "serial": "%s", "data": {"volume_id": "%s", "target_iqn": "%s", "target_portal": "%s", "target_lun": %s, "access_mode": "rw"%s}}' \
+                "$1" "$1" "$2" "$3" "$4" "$auth"
+}
+
+# meta FILE INITIATOR VOLUME...: a meta_data.json with a connector
+meta() {
+        f=$1
+        ini=$2
+        shift 2
+        vols=$(printf '%s,' "$@")
+        printf '{"uuid": "0c2b7a44-5f3e-4b8e-9a51-2d8c6f1e7a90", "hostname": "win-07", "volumes": [%s]}\n' \
+                "${vols%,}" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for v in d["volumes"]:
+    v["connector"] = {"initiator": sys.argv[1], "multipath": False, "platform": "x86_64", "os_type": "windows"}
+json.dump(d, open(sys.argv[2], "w"), indent=1)' "$ini" "$f"
+}
+
+INI=iqn.1991-05.com.microsoft:win-07.example.org
+U1=11111111-1111-4111-8111-111111111111
+U2=22222222-2222-4222-8222-222222222222
+U3=33333333-3333-4333-8333-333333333333
+T1=iqn.2010-10.org.openstack:volume-$U1
+T2=iqn.2010-10.org.openstack:volume-$U2
+T3=iqn.2010-10.org.openstack:volume-$U3
+
+# A fresh world for one scenario: simulator state and trace, no volattach
+# records, no simulator options left from the one before.
+fresh() {
+        sdir="$run/$1"
+        mkdir -p "$sdir"
+        VA_SIM_STATE=$(winpath "$sdir/state")
+        VA_SIM_TRACE=$(winpath "$sdir/trace")
+        export VA_SIM_STATE VA_SIM_TRACE
+        unset VA_SIM_TARGETS VA_SIM_DISCOVERY VA_SIM_FAULT VA_SIM_REBOOT VA_SIM_BOOT_ID VA_SIM_SERVICE
+        rm -rf "$drive_c/ProgramData/volattach"
+        : >"$sdir/trace"
+        problems=""
+}
+
+# scenario NAME: runs sc_NAME and prints one line with its time
+scenario() {
+        name=$1
+        t0=$(date +%s.%N)
+        fresh "$name"
+        "sc_$(echo "$name" | tr - _)"
+        rc=$?
+        if [ $rc -eq 77 ]; then
+                skipped=$((skipped + 1))
+                echo "skip $name ($problems)"
+        elif [ -z "$problems" ] && [ $rc -eq 0 ]; then
+                passed=$((passed + 1))
+                echo "ok   $name ($(elapsed "$t0") s)"
+        else
+                failed=$((failed + 1))
+                echo "FAIL $name ($(elapsed "$t0") s)$problems"
+                for f in "$sdir"/*.err; do
+                        [ -s "$f" ] && sed 's/^/      | /' "$f" | head -8
+                done
+        fi
+}
+
+# Wine lists drive letters as they were when wineserver started
+wine_restart() {
+        wineserver -k 2>/dev/null
+        wineserver -w 2>/dev/null
+}
+
+# --- scenarios --------------------------------------------------------------
+
+# The seed's volume (shared/fixtures 01) with its CHAP user and secret,
+# portal on loopback: MSiSCSI made automatic and started, the initiator
+# name set, the portal added, a persistent and a live login, the disk.
+sc_seed() {
+        python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["volumes"][0]["data"]["target_portal"] = "127.0.0.1:3260"
+json.dump(d, open(sys.argv[2], "w"), indent=1)' "$root/tests/fixtures/metadata/01-seed-example.json" "$sdir/meta.json"
+        secret targetsecret >/dev/null
+        export VA_SIM_TARGETS="iqn.2018-01.com.example:target@127.0.0.1:3260:1:guest:targetsecret"
+        va attach --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 0" rc_is attach 0
+        want "disk reported" has attach.out \
+                '^Volume 5d30b37e-d113-49e1-b991-16b9d7d33d3e attached: \\\\\.\\PhysicalDrive1$'
+        want "summary" has attach.out '^Summary: 1 attached, 0 degraded, 0 failed'
+        want "initiator name from connector.initiator" \
+                trace_has 'SetIScsiInitiatorNodeNameW\(iqn\.1994-05\.com\.redhat:f7897073402d\)'
+        want "portal added" trace_has 'AddIScsiSendTargetPortalW\(portal=127\.0\.0\.1:3260 .*= 0x00000000'
+        want "persistent login" trace_has 'LoginIScsiTargetW\(.*auth=chap user=guest secret=given persistent=1'
+        want "live login" trace_has 'LoginIScsiTargetW\(.*auth=chap user=guest secret=given persistent=0.*= 0x00000000'
+        wine reg query 'HKLM\System\CurrentControlSet\Services\MSiSCSI' /v Start 2>/dev/null |
+                tr -d '\r' >"$sdir/msiscsi.reg"
+        want "MSiSCSI set to automatic start" has msiscsi.reg 'Start +REG_DWORD +0x2$'
+        va again --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "rerun exit 0" rc_is again 0
+        want "rerun --json: the session reused" json again.out \
+                'd["summary"]["attached"] == 1 and d["volumes"][0]["paths"][0]["session_reused"]'
+        va status --json status
+        want "status --json: healthy" json status.out \
+                'd["volumes"][0]["health"] == "healthy" and d["volumes"][0]["device"]["path"] == "\\\\.\\PhysicalDrive1"'
+}
+
+sc_no_auth() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        va attach --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 0" rc_is attach 0
+        want "attached" has attach.out "^Volume $U1 attached: .*PhysicalDrive[0-9]+$"
+        want "login without auth" trace_has "LoginIScsiTargetW\(target=$T1 auth=none .*persistent=0.*= 0x00000000"
+        want "no initiator secret set" hasnt trace 'SetIScsiInitiatorCHAPSharedSecret'
+}
+
+# One-way CHAP; and a secret the Microsoft initiator cannot take (9 bytes)
+# refused with a clear error, before any login with it.
+sc_chap() {
+        s1=$(secret onewaysecret14)
+        s2=$(secret short9sec)
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0 chapuser "$s1")" \
+                "$(vol $U2 $T2 127.0.0.1:3260 0 chapuser2 "$s2")"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1:chapuser:$s1;$T2@127.0.0.1:3260:1:chapuser2:$s2"
+        va attach --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 1 (one volume failed)" rc_is attach 1
+        want "CHAP volume attached" has attach.out "^Volume $U1 attached: .*PhysicalDrive[0-9]+$"
+        want "CHAP login" trace_has "LoginIScsiTargetW\(target=$T1 auth=chap user=chapuser secret=given persistent=0.*= 0x00000000"
+        want "short secret: clear error" has attach.err \
+                "$U2.*CHAP secret is 9 bytes; the Microsoft iSCSI initiator needs 12 to 16 bytes"
+        want "short secret: never sent" hasnt trace "LoginIScsiTargetW\(target=$T2"
+}
+
+sc_mutual() {
+        s1=$(secret mutualtgt1234)
+        s2=$(secret initiatorsec16b)
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0 muser "$s1" tgtuser "$s2")"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1:muser:$s1:tgtuser:$s2"
+        va attach --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 0" rc_is attach 0
+        want "attached" has attach.out "^Volume $U1 attached: .*PhysicalDrive[0-9]+$"
+        want "initiator secret through the API" trace_has 'SetIScsiInitiatorCHAPSharedSecret\(.*= 0x00000000'
+        want "mutual login" trace_has "LoginIScsiTargetW\(target=$T1 auth=mutual user=muser secret=given persistent=0.*= 0x00000000"
+}
+
+sc_two_volumes() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.2:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.2:3260:1"
+        va attach --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 0" rc_is attach 0
+        want "both attached, two disks" json attach.out \
+                'd["summary"]["attached"] == 2 and len({v["device"]["path"] for v in d["volumes"]}) == 2'
+        want "two portals added" [ "$(trace_count 'AddIScsiSendTargetPortalW\(portal=127\.0\.0\.[12]:3260 .*= 0x00000000')" = 2 ]
+}
+
+# Two paths to one LU with the MPIO feature present (a stand-in "mpio"
+# service): both logins carry the multipath flag, one disk results.
+sc_multipath() {
+        python3 -c '
+import json, sys
+u, t, ini = sys.argv[1:4]
+d = {"uuid": "0c2b7a44-5f3e-4b8e-9a51-2d8c6f1e7a90", "volumes": [{"driver_volume_type": "iscsi",
+     "connector": {"initiator": ini, "multipath": True},
+     "data": {"volume_id": u, "target_iqn": t, "target_portal": "127.0.0.1:3260", "target_lun": 0,
+              "target_iqns": [t, t], "target_portals": ["127.0.0.1:3260", "127.0.0.2:3260"],
+              "target_luns": [0, 0], "access_mode": "rw"}}]}
+json.dump(d, open(sys.argv[4], "w"), indent=1)' $U1 $T1 "$INI" "$sdir/meta.json"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T1@127.0.0.2:3260:1"
+        quiet wine sc create mpio binPath= 'C:\volattach-test\fake_msiscsi.exe' start= demand
+        va attach --json --metadata "$(winpath "$sdir/meta.json")" attach
+        quiet wine sc delete mpio
+        want "exit 0" rc_is attach 0
+        want "one multipath disk over two paths" json attach.out \
+                'd["volumes"][0]["status"] == "attached" and d["volumes"][0]["device"]["kind"] == "multipath" and len([p for p in d["volumes"][0]["paths"] if p["ok"]]) == 2'
+        want "two live logins with the multipath flag" \
+                [ "$(trace_count "LoginIScsiTargetW\(target=$T1 .*flags=0x2 persistent=0 .*= 0x00000000")" = 2 ]
+}
+
+# Three reruns change nothing: no new login, the same disks, exit 0.
+sc_rerun() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1"
+        va first --json --metadata "$(winpath "$sdir/meta.json")" attach
+        logins=$(trace_count 'LoginIScsiTargetW')
+        adds=$(trace_count 'AddIScsiSendTargetPortalW')
+        for i in 2 3 4; do
+                va run$i --json --metadata "$(winpath "$sdir/meta.json")" attach
+                want "run $i exit 0" rc_is run$i 0
+                want "run $i: both attached on reused sessions" json run$i.out \
+                        'd["summary"]["attached"] == 2 and all(p["session_reused"] for v in d["volumes"] for p in v["paths"])'
+                want "run $i: same disks" [ "$(python3 -c 'import json,sys; print(sorted(v["device"]["path"] for v in json.load(open(sys.argv[1]))["volumes"]))' "$sdir/run$i.out")" = \
+                        "$(python3 -c 'import json,sys; print(sorted(v["device"]["path"] for v in json.load(open(sys.argv[1]))["volumes"]))' "$sdir/first.out")" ]
+        done
+        want "no new login" [ "$(trace_count 'LoginIScsiTargetW')" = "$logins" ]
+        want "portal added once" [ "$(trace_count 'AddIScsiSendTargetPortalW')" = "$adds" ]
+}
+
+# One of three volumes has a wrong secret: the other two are attached, the
+# exit status is 1, the error names the volume and the cause.
+sc_wrong_secret() {
+        good=$(secret rightsecret123)
+        bad=$(secret wrongsecret456)
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0 u1 "$good")" \
+                "$(vol $U2 $T2 127.0.0.1:3260 0 u2 "$bad")" "$(vol $U3 $T3 127.0.0.1:3260 0 u3 "$good")"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1:u1:$good;$T2@127.0.0.1:3260:1:u2:$good;$T3@127.0.0.1:3260:1:u3:$good"
+        va attach --deadline 5 --metadata "$(winpath "$sdir/meta.json")" attach
+        va json --deadline 5 --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 1" rc_is attach 1
+        want "the others attached" has attach.out "^Volume $U1 attached" 
+        want "the others attached (3)" has attach.out "^Volume $U3 attached"
+        want "summary" has attach.out '^Summary: 2 attached, 0 degraded, 1 failed'
+        want "clear error" has attach.err "$U2.*AUTHENTICATION_FAILURE"
+        want "--json: failed volume" json json.out \
+                '[v["status"] for v in d["volumes"] if v["id"] == "'$U2'"] == ["failed"] and d["summary"]["exit_status"] == 1'
+        want "auth failure not retried" [ "$(trace_count "LoginIScsiTargetW\(target=$T2 .*persistent=0")" -le 2 ]
+}
+
+# Two volumes on one target (LUN 0 and 1): detaching the first keeps the
+# session for the second; detaching the second logs out and forgets the
+# persistent login, so nothing comes back at the next boot.
+sc_detach() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T1 127.0.0.1:3260 1)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:2"
+        va attach --metadata "$(winpath "$sdir/meta.json")" attach
+        want "attach exit 0" rc_is attach 0
+        va d1 detach $U1
+        want "detach 1: exit 0" rc_is d1 0
+        want "detach 1: reported" has d1.out "^Volume $U1 detached"
+        want "detach 1: session kept for the other LUN" has d1.err 'stays: 1 other LUN'
+        want "detach 1: no logout" hasnt trace 'LogoutIScsiTarget'
+        va d2 detach $U2
+        want "detach 2: exit 0" rc_is d2 0
+        want "detach 2: logged out" trace_has 'LogoutIScsiTarget\(.*= 0x00000000'
+        want "detach 2: persistent login removed" trace_has "RemoveIScsiPersistentTargetW\(target=$T1 .*= 0x00000000"
+        va status --json status
+        want "status: nothing attached" json status.out 'd["volumes"] == []'
+        VA_SIM_REBOOT=1 va boot --json status
+        want "after a reboot nothing comes back" hasnt trace ' - restore '
+        va d3 detach --all
+        want "detach --all with nothing left: exit 0" rc_is d3 0
+}
+
+# Persistent logins survive a simulated reboot: the sessions come back
+# (new ids), status finds them, a rerun reuses them.
+sc_reboot() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1"
+        va attach --metadata "$(winpath "$sdir/meta.json")" attach
+        VA_SIM_REBOOT=1 va status --json status
+        want "trace: reboot and two restored logins" [ "$(trace_count " - restore .* = 0x00000000")" = 2 ]
+        want "status: both healthy after the reboot" json status.out \
+                'len(d["volumes"]) == 2 and all(v["health"] == "healthy" for v in d["volumes"])'
+        va again --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "rerun after the reboot: exit 0, sessions reused" json again.out \
+                'd["summary"]["attached"] == 2 and all(p["session_reused"] for v in d["volumes"] for p in v["paths"])'
+}
+
+# status in text and JSON, healthy then with a session in recovery.
+sc_status() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        va empty status
+        want "empty status" has empty.out '^No volumes attached by volattach\.$'
+        va attach --metadata "$(winpath "$sdir/meta.json")" attach
+        va text status
+        want "text: volume and disk" has text.out "^Volume $U1: \\\\\\\\\.\\\\PhysicalDrive[0-9]+$"
+        want "text: session up" has text.out "127\.0\.0\.1:3260 $T1 LUN 0: session [0-9a-f-]+ up"
+        VA_SIM_FAULT="session-down=$T1" va down --json status
+        want "json: a session in recovery is not healthy" json down.out \
+                'd["volumes"][0]["health"] != "healthy" and d["summary"]["exit_status"] != 0'
+}
+
+# The metadata service through WinHTTP, from a real HTTP server on
+# 127.0.0.1 that fails twice before it answers (the retry policy).
+sc_metadata_http() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        python3 "$root/tests/cli/metaserver.py" --file "$sdir/meta.json" --log "$sdir/http.log" \
+                >"$sdir/server.out" 2>&1 &
+        spid=$!
+        i=0
+        while ! grep -q "^PORT " "$sdir/server.out" 2>/dev/null && [ $i -lt 50 ]; do
+                sleep 0.1
+                i=$((i + 1))
+        done
+        port=$(sed -n 's/^PORT //p' "$sdir/server.out")
+        va attach --http-backoff-ms 50 --metadata "http://127.0.0.1:$port/flaky/openstack/latest/meta_data.json" attach
+        va missing --http-attempts 2 --http-backoff-ms 50 --metadata "http://127.0.0.1:$port/notfound/" attach
+        kill "$spid" 2>/dev/null
+        wait "$spid" 2>/dev/null
+        want "server listening" [ -n "$port" ]
+        want "exit 0" rc_is attach 0
+        want "attached from the service" has attach.out "^Volume $U1 attached"
+        want "retried the 500s" grep -q '^/flaky/openstack/latest/meta_data.json 3$' "$sdir/http.log"
+        want "404: no metadata, nothing to do" rc_is missing 0
+}
+
+# Config drives: a volume labelled config-2 with a drive letter (found by
+# "configdrive" alone), and an iso9660 image read raw, as a CD or a
+# partition without a letter would be.
+sc_configdrive() {
+        if ! command -v genisoimage >/dev/null 2>&1; then
+                problems="genisoimage missing"
+                return 77
+        fi
+        mkdir -p "$sdir/cd/openstack/latest"
+        meta "$sdir/cd/openstack/latest/meta_data.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        # Wine reads a drive's label from .windows-label at its root
+        printf 'config-2\n' >"$sdir/cd/.windows-label"
+        ln -sfn "$sdir/cd" "$WINEPREFIX/dosdevices/m:"
+        wine_restart
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        va letter --metadata configdrive attach
+        rm -f "$WINEPREFIX/dosdevices/m:"
+        wine_restart
+        want "drive letter: exit 0" rc_is letter 0
+        want "drive letter: attached" has letter.out "^Volume $U1 attached"
+        va letter_json --json status
+        rm -rf "$drive_c/ProgramData/volattach"
+        genisoimage -quiet -V config-2 -r -J -o "$sdir/cd.iso" "$sdir/cd/openstack" 2>/dev/null
+        mkdir -p "$sdir/iso/openstack" && cp -r "$sdir/cd/openstack/latest" "$sdir/iso/openstack/"
+        genisoimage -quiet -V config-2 -r -J -o "$sdir/cd.iso" "$sdir/iso" 2>/dev/null
+        va raw --json --metadata "configdrive:$(winpath "$sdir/cd.iso")" attach
+        want "iso9660 read raw: exit 0" rc_is raw 0
+        want "iso9660 read raw: attached, origin named" json raw.out \
+                'd["summary"]["attached"] == 1 and "cd.iso" in d["metadata"]'
+}
+
+# A few of the simulator's faults: "buffer too small" as an HRESULT, a
+# busy session, disks that appear late and first without a number.
+sc_faults() {
+        # LUN 5 of six: more devices than the first buffer holds
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 5)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:6"
+        VA_SIM_FAULT="buffer-hresult,session-busy=2,devices-late=3,devices-unnumbered=2" \
+                va attach --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 0" rc_is attach 0
+        want "attached with a numbered disk" json attach.out \
+                'd["summary"]["attached"] == 1 and d["volumes"][0]["device"]["path"].startswith("\\\\.\\PhysicalDrive") and "4294967295" not in d["volumes"][0]["device"]["path"]'
+        want "grew the buffer after 0x8007007A" trace_has '= 0x8007007A'
+        VA_SIM_FAULT="in-use=$T1" va busy detach $U1
+        want "a disk in use: logout refused, clear error" has busy.err 'in use \(DEVICE_BUSY_ON_SESSION\)'
+        want "a disk in use: exit non-zero" sh -c "! grep -qx 0 '$sdir/busy.rc'"
+        meta "$sdir/nf.json" "$INI" "$(vol $U2 $T2 127.0.0.1:3260 0)"
+        VA_SIM_FAULT="fail=LoginIScsiTargetW:ISDSC_TARGET_NOT_FOUND" \
+                va nf --deadline 2 --metadata "$(winpath "$sdir/nf.json")" attach
+        want "target not found: exit 1, clear error" sh -c \
+                "grep -qx 1 '$sdir/nf.rc' && grep -q '$U2.*TARGET_NOT_FOUND' '$sdir/nf.err'"
+}
+
+# The boot-time service: installed with this run's metadata, started by
+# the SCM when Wine "boots" (a new wineserver starts the automatic
+# services), attaches, logs to ProgramData, and is removed again.
+sc_service() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0 svcuser "$(secret servicesecret1)")"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1:svcuser:servicesecret1"
+        # services get the system environment, not ours
+        for v in VA_SIM_TARGETS VA_SIM_STATE VA_SIM_TRACE; do
+                eval "val=\$$v"
+                quiet wine reg add "$envkey" /v "$v" /d "$val" /f
+        done
+        rm -f "$drive_c/ProgramData/volattach.log"
+        va install --metadata "$(winpath "$sdir/meta.json")" service install
+        want "install: exit 0" rc_is install 0
+        want "install: reported" has install.out '^service volattach installed \(delayed automatic start, after MSiSCSI and Tcpip\)'
+        wine reg query 'HKLM\System\CurrentControlSet\Services\volattach' 2>/dev/null | tr -d '\r' >"$sdir/svc.reg"
+        want "registry: automatic" has svc.reg 'Start +REG_DWORD +0x2$'
+        want "registry: delayed" has svc.reg 'DelayedAutostart +REG_DWORD +0x1$'
+        want "registry: after MSiSCSI and Tcpip" has svc.reg 'DependOnService +REG_MULTI_SZ +MSiSCSI\\0Tcpip'
+        want "registry: runs 'service run' with the metadata" has svc.reg 'ImagePath .*"--metadata" ".*meta.json" .*"service" "run"'
+        # a boot: wineserver stops, the next process brings services.exe
+        # back, which starts the automatic services; hold.exe keeps Wine up.
+        # Wine starts a delayed service late (not within 20 s): that flag goes first.
+        quiet wine reg delete 'HKLM\System\CurrentControlSet\Services\volattach' /v DelayedAutostart /f
+        wine_restart
+        wine "$dev/hold.exe" 60 >/dev/null 2>&1 &
+        hpid=$!
+        log="$drive_c/ProgramData/volattach/volattach.log"
+        i=0
+        while ! grep -q 'boot-time attach finished' "$log" 2>/dev/null && [ $i -lt 300 ]; do
+                sleep 0.1
+                i=$((i + 1))
+        done
+        cp "$log" "$sdir/service.log" 2>/dev/null || : >"$sdir/service.log"
+        want "the service attached at boot" has service.log 'boot-time attach finished, exit 0'
+        want "the service log names the volume" has service.log "$U1"
+        va status --json status
+        want "status after boot: attached" json status.out 'len(d["volumes"]) == 1 and d["volumes"][0]["health"] == "healthy"'
+        va uninstall service uninstall
+        kill "$hpid" 2>/dev/null
+        wait "$hpid" 2>/dev/null
+        want "uninstall: reported" has uninstall.out '^service volattach removed$'
+        want "uninstall: gone" sh -c "! wine reg query 'HKLM\\System\\CurrentControlSet\\Services\\volattach' >/dev/null 2>&1"
+        va again service uninstall
+        want "uninstall again: not installed, exit 0" has again.out '^service volattach is not installed$'
+        for v in VA_SIM_TARGETS VA_SIM_STATE VA_SIM_TRACE; do
+                quiet wine reg delete "$envkey" /v "$v" /f
+        done
+}
+
+# The MSI under Wine's msiexec: files, service and drop-in in place; the
+# cloudbase-init drop-in run from there (exit 1002: run again next boot)
+# against a config drive; then removed.
+sc_msi() {
+        msi=$(winpath "$exe_dir/volattach.msi")
+        pf="$drive_c/Program Files/volattach"
+        mkdir -p "$sdir/cd/openstack/latest"
+        meta "$sdir/cd/openstack/latest/meta_data.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        printf 'config-2\n' >"$sdir/cd/.windows-label"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        # the config drive for the drop-in, as drive M: (drive letters are
+        # read when Wine starts)
+        [ -n "${VA_WINE_NETNS:-}" ] && ln -sfn "$sdir/cd" "$WINEPREFIX/dosdevices/m:"
+        wine_restart
+        # services.exe stays up from here on, so the MSI's automatic
+        # service is not started behind the test's back
+        wine "$dev/hold.exe" 120 >/dev/null 2>&1 &
+        hpid=$!
+        sleep 1
+        wine msiexec /i "$msi" /qn >"$sdir/install.out" 2>&1
+        echo $? >"$sdir/install.rc"
+        want "msiexec /i: exit 0" rc_is install 0
+        want "exe installed" [ -f "$pf/volattach.exe" ]
+        want "drop-in installed" [ -f "$pf/volattach-attach.cmd" ]
+        wine reg query 'HKLM\System\CurrentControlSet\Services\volattach' 2>/dev/null | tr -d '\r' >"$sdir/svc.reg"
+        want "service: automatic" has svc.reg 'Start +REG_DWORD +0x2$'
+        want "service: delayed (custom action)" has svc.reg 'DelayedAutostart +REG_DWORD +0x1$'
+        want "service: runs 'service run'" has svc.reg 'ImagePath .*volattach\.exe.*service.*run'
+        # The drop-in reads metadata as on a real boot ("auto": the config
+        # drive, else the metadata service at 169.254.169.254): only where
+        # the network namespace guarantees nothing leaves the machine.
+        if [ -n "${VA_WINE_NETNS:-}" ]; then
+                {
+                        timeout -k 5 120 wine cmd /c \
+                                'C:\Program Files\volattach\volattach-attach.cmd' 2>/dev/null
+                        echo $? >"$sdir/dropin.rc"
+                } | tr -d '\r' >"$sdir/dropin.out"
+                # cloudbase-init's "run again at the next boot"; Linux keeps 8 bits
+                want "drop-in: exit 1002" sh -c "grep -qxE '1002|234' '$sdir/dropin.rc'"
+                rm -f "$WINEPREFIX/dosdevices/m:"
+                want "drop-in: volattach exited 0" has dropin.out 'volattach exited with 0'
+                want "drop-in: volume attached" has dropin.out "^Volume $U1 attached"
+                want "drop-in: log under ProgramData" grep -q "initiator name set to $INI" \
+                        "$drive_c/ProgramData/volattach/volattach.log"
+        fi
+        wine msiexec /x "$msi" /qn >"$sdir/remove.out" 2>&1
+        echo $? >"$sdir/remove.rc"
+        kill "$hpid" 2>/dev/null
+        wait "$hpid" 2>/dev/null
+        rm -f "$WINEPREFIX/dosdevices/m:"
+        wine_restart
+        want "msiexec /x: exit 0" rc_is remove 0
+        want "exe removed" [ ! -f "$pf/volattach.exe" ]
+        want "service removed" sh -c "! wine reg query 'HKLM\\System\\CurrentControlSet\\Services\\volattach' >/dev/null 2>&1"
+}
+
+# The core's own unit tests, cross-built by the same meson.build, under
+# Wine: the portable code behaves the same on Windows.
+sc_unit() {
+        sh "$root/tests/unit/mkimages.sh" "$sdir/fsimages" >/dev/null 2>&1 ||
+                problems="$problems
+      - tests/unit/mkimages.sh failed"
+        for t in "$exe_dir"/tests/test-*.exe; do
+                n=$(basename "$t" .exe)
+                VA_FIXTURES=$(winpath "$root/tests/fixtures/metadata") \
+                        VA_FSIMAGE_DIR=$(winpath "$sdir/fsimages") \
+                        timeout -k 5 120 wine "$t" 2>/dev/null | tr -d '\r' >"$sdir/$n.out"
+                want "$n: all passed" grep -qE '^[1-9][0-9]* passed, 0 failed$' "$sdir/$n.out"
+        done
+        want "unit tests found" [ -n "$(ls "$exe_dir"/tests/test-*.exe 2>/dev/null)" ]
+}
+
+all="unit seed no-auth chap mutual two-volumes multipath rerun wrong-secret detach reboot status
+metadata-http configdrive faults service msi"
+[ $# -gt 0 ] && all="$*"
+for s in $all; do
+        scenario "$s"
+done
+
+# --- no secret anywhere ---------------------------------------------------------
+sdir="$run"
+problems=""
+# the test's own inputs hold secrets on purpose: meta_data.json, the ISO
+files=$(find "$run" -type f ! -name secrets ! -name '*.json' ! -name '*.iso')
+wineserver -w # writes the registry out
+logs=$(find "$drive_c/ProgramData/volattach" "$drive_c/users/Public/volattach" -name '*.log' 2>/dev/null)
+argv_lines=$(cat "$run"/*/trace 2>/dev/null | grep -c ' - argv ' || true)
+leaks=""
+for s in $(sort -u "$run/secrets"); do
+        # shellcheck disable=SC2086
+        hit=$(grep -lF -- "$s" $files $logs "$WINEPREFIX/system.reg" "$WINEPREFIX/user.reg" 2>/dev/null)
+        [ -n "$hit" ] && leaks="$leaks $s:[$(echo "$hit" | tr '\n' ' ')]"
+done
+nsecrets=$(sort -u "$run/secrets" | grep -c .)
+if [ -n "$leaks" ]; then
+        failed=$((failed + 1))
+        echo "FAIL no-secret-leaks: $leaks"
+elif [ $# -eq 0 ] && { [ "$nsecrets" -lt 5 ] || [ "$argv_lines" -lt 5 ]; }; then
+        failed=$((failed + 1))
+        echo "FAIL no-secret-leaks: too little checked ($nsecrets secrets, $argv_lines command lines)"
+else
+        passed=$((passed + 1))
+        echo "ok   no-secret-leaks ($nsecrets secrets; outputs, ProgramData logs, $argv_lines traced command lines, registry)"
+fi
+
+echo "wine: total $(elapsed "$t_start") s"
+echo "wine: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
