@@ -156,12 +156,21 @@ login_with_retries(struct engine *e, const struct volume *v, struct attach_path 
         unsigned retry = 0;
         int r;
 
+        int added = 0;
+
         for (;;) {
                 struct va_err err;
 
                 va_err_clear(&err);
                 ap->attempts++;
-                r = e->ops->login(e->ini, l, &ap->session, &err);
+                /* Recording the target is part of the attempt: on Windows it
+                 * contacts the portal (SendTargets), so it fails like a login
+                 * while the target is down, and is retried like one. */
+                r = added ? 0 : e->ops->add_target(e->ini, l, &err);
+                if (r == 0) {
+                        added = 1;
+                        r = e->ops->login(e->ini, l, &ap->session, &err);
+                }
                 if (r == 0)
                         return 0;
                 va_err_clear(&ap->err);
@@ -255,29 +264,18 @@ run_path(struct engine *e, size_t vi, size_t pi)
         }
         plat_mutex_lock(lock);
         va_err_clear(&ap->err);
-        r = e->ops->add_target(e->ini, &l, &ap->err);
-        if (r < 0) {
-                /* e.g. a full /etc: take back whatever part of the record
-                 * was written */
+        r = login_with_retries(e, v, ap, &l);
+        if (r < 0 && ap->session.handle[0] == '\0') {
+                /* No session came of it: forget the target again, so a
+                 * failed attach leaves no record behind, whole or partial
+                 * (a rerun writes it afresh).  A session that exists but is
+                 * down keeps its record: iscsid is recovering it. */
                 struct va_err rerr;
 
                 va_err_clear(&rerr);
-                (void)e->ops->remove_target(e->ini, &ap->path, &rerr);
-        } else {
-                r = login_with_retries(e, v, ap, &l);
-                if (r < 0 && ap->session.handle[0] == '\0') {
-                        /* No session came of it: forget the target again, so
-                         * a failed attach leaves no record behind (a rerun
-                         * writes it afresh).  A session that exists but is
-                         * down keeps its record: iscsid is recovering it. */
-                        struct va_err rerr;
-
-                        va_err_clear(&rerr);
-                        if (e->ops->remove_target(e->ini, &ap->path, &rerr) < 0)
-                                va_log(VA_LOG_INFO,
-                                       "volume %s: could not remove the record of %s: %s", v->id,
-                                       ap->path.iqn, rerr.msg);
-                }
+                if (e->ops->remove_target(e->ini, &ap->path, &rerr) < 0)
+                        va_log(VA_LOG_INFO, "volume %s: could not remove the record of %s: %s",
+                               v->id, ap->path.iqn, rerr.msg);
         }
         plat_mutex_unlock(lock);
         if (r < 0) {

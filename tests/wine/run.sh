@@ -610,8 +610,100 @@ sc_unit() {
         want "unit tests found" [ -n "$(ls "$exe_dir"/tests/test-*.exe 2>/dev/null)" ]
 }
 
+# --- faults, as in the Linux lab's 2xxx scenarios ------------------------------
+
+# The target refuses the first logins (CONNECTION_FAILED, as while it is
+# down) and then comes back: retried with backoff within --deadline, attached.
+sc_fault_target_back() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        VA_SIM_FAULT="fail=LoginIScsiTargetW:ISDSC_CONNECTION_FAILED:3" \
+                va attach --json --deadline 30 --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 0" rc_is attach 0
+        want "attached after retries" json attach.out \
+                'd["volumes"][0]["status"] == "attached" and d["volumes"][0]["paths"][0]["login_attempts"] > 1'
+        want "the refused logins are in the trace" [ "$(trace_count 'LoginIScsiTargetW\(.*= 0xEFFF0003')" -ge 1 ]
+        # down already when the portal is added (SendTargets fails): the same
+        meta "$sdir/meta2.json" "$INI" "$(vol $U2 $T2 127.0.0.2:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.2:3260:1"
+        VA_SIM_FAULT="fail=AddIScsiSendTargetPortalW:ISDSC_CONNECTION_FAILED:2" \
+                va portal --json --deadline 30 --metadata "$(winpath "$sdir/meta2.json")" attach
+        want "portal refused at first: exit 0" rc_is portal 0
+        want "portal refused at first: attached after retries" json portal.out \
+                'd["volumes"][0]["status"] == "attached" and d["volumes"][0]["paths"][0]["login_attempts"] > 1'
+}
+
+# One portal never answers, the other volume's does: the good one attaches,
+# the dead one fails within the deadline with a storage-network hint.
+sc_fault_portal_down() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.2:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.2:3260:1"
+        t0=$(date +%s)
+        VA_SIM_FAULT="portal-down=127.0.0.2:3260" \
+                va attach --json --deadline 5 --metadata "$(winpath "$sdir/meta.json")" attach
+        t1=$(date +%s)
+        want "exit 1" rc_is attach 1
+        want "the good volume attached" json attach.out \
+                '[v["status"] for v in d["volumes"] if v["id"] == "'$U1'"] == ["attached"]'
+        want "the dead portal's volume failed with a storage-network hint" json attach.out \
+                '[v for v in d["volumes"] if v["id"] == "'$U2'" and v["status"] == "failed" and "storage network" in v["hint"]]'
+        want "it kept trying until the deadline" json attach.out \
+                '[v for v in d["volumes"] if v["id"] == "'$U2'" and v["paths"][0]["login_attempts"] > 1 and v["elapsed_ms"] > 3000]'
+        want "bounded: under 60 s" [ $((t1 - t0)) -lt 60 ]
+}
+
+# MSiSCSI is stopped when volattach starts: it is started (and set to
+# automatic) through the SCM before anything else.
+sc_fault_service_stopped() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        quiet wine sc stop MSiSCSI
+        quiet wine sc config MSiSCSI start= demand
+        va attach --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 0" rc_is attach 0
+        wine sc query MSiSCSI 2>/dev/null | tr -d '\r' >"$sdir/svc.query"
+        want "MSiSCSI running again" has svc.query 'RUNNING'
+        wine reg query 'HKLM\System\CurrentControlSet\Services\MSiSCSI' /v Start 2>/dev/null |
+                tr -d '\r' >"$sdir/msiscsi.reg"
+        want "MSiSCSI automatic again" has msiscsi.reg 'Start +REG_DWORD +0x2$'
+}
+
+# volattach killed in the middle of three slow attaches, then rerun: it
+# converges (all attached, one session per target, exit 0).
+sc_fault_killed_rerun() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" \
+                "$(vol $U2 $T2 127.0.0.1:3260 0)" "$(vol $U3 $T3 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1;$T3@127.0.0.1:3260:1"
+        VA_SIM_FAULT="slow=300" timeout -s KILL 3 wine "$exe" --metadata "$(winpath "$sdir/meta.json")" \
+                --jobs 1 attach >/dev/null 2>&1
+        wineserver -k 2>/dev/null # the Windows process dies with its Wine
+        wineserver -w 2>/dev/null
+        va rerun --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "rerun: exit 0" rc_is rerun 0
+        want "rerun: all three attached" json rerun.out 'd["summary"]["attached"] == 3'
+        va status --json status
+        want "status: three volumes, one path each, healthy" json status.out \
+                'len(d["volumes"]) == 3 and all(v["health"] == "healthy" and len(v["paths"]) == 1 for v in d["volumes"])'
+}
+
+# The target drops the session (recovery): status says so; once it is back,
+# a rerun reports it healthy.
+sc_fault_session_dropped() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        va attach --metadata "$(winpath "$sdir/meta.json")" attach
+        VA_SIM_FAULT="session-down=$T1" va down status
+        want "status: exit 1 while down" rc_is down 1
+        want "status: says what to do" has down.out "volattach attach"
+        va heal --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "rerun: exit 0" rc_is heal 0
+        va up --json status
+        want "status: healthy again" json up.out 'd["volumes"][0]["health"] == "healthy"'
+}
+
 all="unit seed no-auth chap mutual two-volumes multipath rerun wrong-secret detach reboot status
-metadata-http configdrive faults service msi"
+metadata-http configdrive faults fault-target-back fault-portal-down fault-service-stopped
+fault-killed-rerun fault-session-dropped service msi"
 [ $# -gt 0 ] && all="$*"
 for s in $all; do
         scenario "$s"
