@@ -370,6 +370,10 @@ lscsi_find_device(const char *sid, unsigned lun, const struct portal *portal, co
          * device is not usable */
         if (stat(ret->path, &st) < 0 || !S_ISBLK(st.st_mode))
                 return va_err_set(err, VA_E_NOTFOUND, "%s not created yet", ret->path);
+        /* the disk registers before sd has read its capacity: a size of 0
+         * means "not ready yet" (the wait is bounded by the caller) */
+        if (ret->size_bytes == 0)
+                return va_err_set(err, VA_E_NOTFOUND, "%s has no capacity yet", ret->path);
         ret->kind = INITIATOR_DEVICE_DISK;
         ret->host_lun = lun;
         (void)snprintf(ret->session, sizeof(ret->session), "%s", sid);

@@ -17,6 +17,8 @@
 #   --shell NAME    boot NAME interactively, a shell on the console afterwards
 #   -v              print every console log, not only failed ones
 #   --list          list the scenarios and their tags
+#   --scenario-dir DIR  run DIR's scenarios instead of tests/lab/scenarios
+#                   (packed into the guest's /lab/scenarios; bench/ uses it)
 # Logs: build-lab/runs/<time>/<scenario>.log, build-lab/runs/latest -> newest.
 set -u -o pipefail
 
@@ -45,6 +47,7 @@ shell=
 verbose=
 list=
 names=()
+scendir=$here/scenarios
 while [ $# -gt 0 ]; do
         case "$1" in
         -j) jobs=$2; shift 2 ;;
@@ -61,6 +64,7 @@ while [ $# -gt 0 ]; do
         --shell) shell=$2; shift 2 ;;
         -v) verbose=1; shift ;;
         --list) list=1; shift ;;
+        --scenario-dir) scendir=$(cd "$2" && pwd) || exit 2; shift 2 ;;
         -h|--help) sed -n '2,/^# Logs/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
         *) names+=("$1"); shift ;;
@@ -76,10 +80,10 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 # NAME.host beside it, if present, runs on the host first and prints extra
 # qemu arguments (a config-drive image, say).  Header lines:
 #   # lab-tags: slow hostroot     # lab-timeout: 300     # lab-smp: 2
-tag_of() { sed -n "s/^# lab-$2: *//p" "$here/scenarios/$1" | head -1; }
+tag_of() { sed -n "s/^# lab-$2: *//p" "$scendir/$1" | head -1; }
 scenarios_all() {
         local f n
-        for f in "$here"/scenarios/*; do
+        for f in "$scendir"/*; do
                 n=${f##*/}
                 case "$n" in *.*) continue ;; esac
                 echo "$n"
@@ -189,6 +193,10 @@ for b in "${bins[@]}"; do
         fi
 done
 for f in "${files[@]}"; do mkargs+=(--file "$f"); done
+# Scenarios from elsewhere land beside the lab's own in /lab/scenarios.
+if [ "$scendir" != "$here/scenarios" ]; then
+        for n in "${selected[@]}"; do mkargs+=(--file "$scendir/$n=/lab/scenarios/$n"); done
+fi
 t0=$(date +%s.%N)
 image=$("$here/mkinitramfs.sh" "${mkargs[@]}") || { echo "run.sh: mkinitramfs.sh failed" >&2; exit 1; }
 echo "run.sh: kernel $kernel"
@@ -226,10 +234,10 @@ run_one() {
         local name=$1 log=$rundir/$1.log limit extra=() t0 t1 rc result reason
         limit=$(tag_of "$name" timeout)
         [ -n "$limit" ] || limit=$timeout_default
-        if [ -x "$here/scenarios/$name.host" ]; then
+        if [ -x "$scendir/$name.host" ]; then
                 # shellcheck disable=SC2207
                 extra=($(LAB_RUNDIR=$rundir LAB_SCENARIO=$name LAB_MACHINE=$machine \
-                        "$here/scenarios/$name.host")) ||
+                        "$scendir/$name.host")) ||
                         { echo "$name fail 0 host hook failed" >"$rundir/$name.result"; return; }
         fi
         case " $(tag_of "$name" tags) " in
