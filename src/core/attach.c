@@ -181,8 +181,12 @@ login_with_retries(struct engine *e, const struct volume *v, struct attach_path 
                         unsigned pause = attach_backoff_ms(retry++, plat_random_u32());
                         uint64_t now = plat_monotonic_ms();
 
-                        if (now + pause >= deadline)
+                        /* the last attempt comes at the deadline, not a
+                         * backoff step before it: "keep trying for S s" */
+                        if (now >= deadline)
                                 return r;
+                        if (now + pause > deadline)
+                                pause = (unsigned)(deadline - now);
                         va_log(VA_LOG_INFO,
                                "volume %s: login to %s failed (%s); retrying in %u ms (attempt "
                                "%u)",
