@@ -374,6 +374,17 @@ lscsi_find_device(const char *sid, unsigned lun, const struct portal *portal, co
          * means "not ready yet" (the wait is bounded by the caller) */
         if (ret->size_bytes == 0)
                 return va_err_set(err, VA_E_NOTFOUND, "%s has no capacity yet", ret->path);
+        {
+                /* and the node opens: until the disk is live, open() says
+                 * ENXIO (seen in the lab, under load, right after the node
+                 * appeared), and so would mkfs, mount or BLKROSET */
+                int fd = open(ret->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+                if (fd < 0)
+                        return va_err_set(err, VA_E_NOTFOUND, "%s does not open yet: %s", ret->path,
+                                          strerror(errno));
+                (void)close(fd);
+        }
         ret->kind = INITIATOR_DEVICE_DISK;
         ret->host_lun = lun;
         (void)snprintf(ret->session, sizeof(ret->session), "%s", sid);
