@@ -118,8 +118,8 @@ plat_write_file_atomic(const char *path, const void *data, size_t len, int mode,
          * secret is never readable by others, not even for a moment. */
         fd = mkstemp(tmp);
         if (fd < 0)
-                return va_err_setn(err, errno == ENOSPC ? VA_E_IO : VA_E_IO, errno,
-                                   "%s: cannot create a temporary file: %s", path, strerror(errno));
+                return va_err_setn(err, VA_E_IO, errno, "%s: cannot create a temporary file: %s",
+                                   path, strerror(errno));
         while (off < len) {
                 ssize_t w = write(fd, p + off, len - off);
 

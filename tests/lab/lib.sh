@@ -240,16 +240,18 @@ lio_discovery_noauth() { lio_write "$LIO/iscsi/discovery_auth/enforce_discovery_
 # lio_tpg_enable IQN 0|1
 lio_tpg_enable() { lio_write "$(_lio_tpg "$1")/enable" "$2"; }
 
-# lio_simple IQN ADDR PORT LUNS... : the common case in one call: one 64 MB
-# backstore per LUN (named after the IQN's last part), an ACL for the lab
-# initiator, no CHAP, portal, enabled.
+# lio_simple IQN ADDR PORT LUNS... : the common case in one call: one
+# backstore per LUN (named after the IQN's last part; $LIO_MB MB, default
+# 64; with LIO_SERIALS=1 the unit serial "<last part>-l<LUN>"), an ACL for
+# the lab initiator, no CHAP, portal, enabled.
 lio_simple() {
-        local t=$1 addr=$2 port=$3 short
+        local t=$1 addr=$2 port=$3 short serial=
         shift 3
         short=$(echo "${t##*:}" | tr -c 'a-zA-Z0-9_\n' _)
         lio_target "$t"
         for l in "$@"; do
-                lio_backstore "${short}_l$l" 64
+                [ "${LIO_SERIALS:-}" = 1 ] && serial="${short}-l$l"
+                lio_backstore "${short}_l$l" "${LIO_MB:-64}" $serial
                 lio_lun "$t" "$l" "${short}_l$l"
         done
         lio_acl "$t" "$LAB_INITIATOR" "$@"

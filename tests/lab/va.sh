@@ -133,22 +133,10 @@ va_audit() {
 # va_id N: the volume id of the scenario's Nth volume (a canonical UUID).
 va_id() { printf '11111111-2222-4333-8444-%012d' "$1"; }
 
-# va_target IQN ADDR PORT LUN...: lio_simple with a fixed unit serial per LUN
-# ("<last part of IQN>-l<LUN>"), so reports and WWIDs are predictable.
-va_target() {
-        local t=$1 addr=$2 port=$3 short
-        shift 3
-        short=$(echo "${t##*:}" | tr -c 'a-zA-Z0-9_\n' _)
-        lio_target "$t"
-        for l in "$@"; do
-                lio_backstore "${short}_l$l" 32 "${short}-l$l"
-                lio_lun "$t" "$l" "${short}_l$l"
-        done
-        lio_acl "$t" "$LAB_INITIATOR" "$@"
-        lio_noauth "$t"
-        lio_portal "$t" "$addr" "$port"
-        lio_tpg_enable "$t" 1
-}
+# va_target IQN ADDR PORT LUN...: lio_simple with 32 MB LUNs and a fixed
+# unit serial per LUN ("<last part of IQN>-l<LUN>"), so reports and WWIDs
+# are predictable.
+va_target() { LIO_MB=32 LIO_SERIALS=1 lio_simple "$@"; }
 
 # va_check_attached ID...: each volume is attached in the last --json output
 # with a block device that exists and answers a read.
