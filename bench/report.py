@@ -15,18 +15,22 @@ TOOLS = ["volattach", "serial", "osbrick"]
 
 
 def parse(path):
-    times, facts = {}, {}
+    times, facts, cpu = {}, {}, {}
     with open(path) as f:
         for line in f:
             w = line.split()
-            if len(w) >= 4 and w[1] == "TIME":
+            if len(w) >= 5 and w[1] == "CPU":
+                m = re.fullmatch(r"(\w+?)_r(\d+)", w[2])
+                if m and int(m.group(2)) > 0:
+                    cpu.setdefault((w[0], m.group(1)), []).append((int(w[3]), int(w[4])))
+            elif len(w) >= 4 and w[1] == "TIME":
                 m = re.fullmatch(r"(\w+?)_r(\d+)", w[2])
                 if m and int(m.group(2)) > 0:  # run 0 is the warm-up
                     times.setdefault((w[0], m.group(1)), []).append(int(w[3]))
             elif len(w) >= 3 and w[1] == "FACT" and "=" in w[2]:
                 k, v = w[2].split("=", 1)
                 facts[(w[0], k)] = v
-    return times, facts
+    return times, facts, cpu
 
 
 def sec(ms):
@@ -57,7 +61,7 @@ def main():
     ap.add_argument("--runs", type=int, default=0)
     ap.add_argument("--load", default="")
     a = ap.parse_args()
-    times, facts = parse(a.facts)
+    times, facts, cpu = parse(a.facts)
 
     print("| N | portals | volattach s | serial iscsiadm s | os-brick s | serial / volattach "
           "| os-brick / volattach | runs |")
@@ -96,6 +100,24 @@ def main():
         "%s %s: %s" % (c, t, " ".join(sec(x) for x in times[(c, t)]))
         for c, _, _ in CELLS for t in TOOLS if (c, t) in times))
     print()
+
+    if cpu:
+        # CPU seconds (clock ticks / 100): the whole guest's busy time and the
+        # contender's own process tree; busy share = guest CPU / (wall x vCPUs)
+        print("| N | portals | contender | wall s | guest CPU s | its own CPU s | guest busy |")
+        print("|---|---|---|---|---|---|---|")
+        for cell, n, portals in CELLS:
+            for t in TOOLS:
+                c, w = cpu.get((cell, t)), times.get((cell, t))
+                if not c or not w:
+                    continue
+                busy = statistics.median(x[0] for x in c) / 100.0
+                own = statistics.median(x[1] for x in c) / 100.0
+                wall = statistics.median(w) / 1000.0
+                vcpu = int(facts.get((cell, "bench_vcpus"), "2"))
+                print("| %s | %s | %s | %.2f | %.2f | %.2f | %d%% |" % (
+                    n, portals, t, wall, busy, own, 100 * busy / (wall * vcpu) if wall else 0))
+        print()
 
     def fact(cell, k):
         return facts.get((cell, k))

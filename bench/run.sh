@@ -3,10 +3,12 @@
 # iscsiadm loop, side by side in one qemu lab guest per cell, then a table of
 # medians and ratios.  Never pass/fail on time: exit 0 unless a run broke.
 #
-# usage: bench/run.sh [--runs N] [--smp N] [CELL]...
+# usage: bench/run.sh [--runs N] [--smp N] [--tools "T..."] [CELL]...
 #   CELL     bench-n01 bench-n08 bench-n32 bench-n08-mp (default: all four)
 #   --runs   timed runs per contender and cell (default 3; plus a one-volume warm-up)
 #   --smp    guest vCPUs (default 2, the scenarios' "lab-smp")
+#   --tools  contenders to run (default "volattach serial osbrick"), e.g. to
+#            profile volattach alone
 # Output: build-bench/<time>/results.md (the table), build-bench/latest.
 set -eu -o pipefail
 
@@ -14,15 +16,20 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 runs=3
 smp=
+tools=
 cells=()
 while [ $# -gt 0 ]; do
         case "$1" in
         --runs) runs=$2; shift 2 ;;
         --smp) smp=$2; shift 2 ;;
+        --tools) tools=$2; shift 2 ;;
         -h|--help) sed -n '2,/^# Output/p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         -*) echo "bench/run.sh: unknown option $1" >&2; exit 2 ;;
         *) cells+=("$1"); shift ;;
         esac
+done
+for t in $tools; do
+        case "$t" in volattach|serial|osbrick) ;; *) echo "bench/run.sh: unknown contender $t" >&2; exit 2 ;; esac
 done
 [ ${#cells[@]} -gt 0 ] || cells=(bench-n01 bench-n08 bench-n32 bench-n08-mp)
 
@@ -38,6 +45,7 @@ out=$root/build-bench/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$out"
 ln -sfn "${out##*/}" "$root/build-bench/latest"
 echo "BENCH_RUNS=$runs" >"$out/config"
+[ -z "$tools" ] || echo "BENCH_TOOLS='$tools'" >>"$out/config"
 
 t0=$(date +%s)
 # Other work on the host times the guests too: say how busy it was.

@@ -164,18 +164,40 @@ bench_osbrick() {
         esac
 }
 
+# CPU accounting, in clock ticks (USER_HZ, 100 per second): the whole
+# guest's busy time (every process, iscsid, udev, the kernel and LIO), and
+# the contender's own (its process and the children it waited for; the
+# shell's cutime/cstime, or os-brick's getrusage).  Where the wall time
+# goes when the guest is CPU-bound.
+bench_busy() {
+        # cpu user nice system idle iowait irq softirq steal
+        set -- $(head -1 /proc/stat)
+        echo $(($2 + $3 + $4 + $7 + $8 + $9))
+}
+bench_children() {
+        # the shell's fields 16 and 17: cutime and cstime of waited children
+        set -- $(sed 's/.*) //' /proc/$$/stat)
+        echo $((${14} + ${15}))
+}
+
 # bench_one TOOL RUN: clean, time one attach of every volume, check.
 bench_one() {
+        local busy0 own0 own
         bench_clean
+        busy0=$(bench_busy)
+        own0=$(bench_children)
         if [ "$1" = osbrick ]; then
                 bench_osbrick
-                LAB_LAST_MS=$(echo "$BENCH_BRICK_LINE" | sed 's/.*ms=\([0-9]*\).*/\1/')
+                LAB_LAST_MS=$(echo "$BENCH_BRICK_LINE" | sed 's/.* ms=\([0-9]*\).*/\1/')
                 echo "LAB-TIME $1_r$2 $LAB_LAST_MS"
+                own=$(echo "$BENCH_BRICK_LINE" | sed 's/.* cpu_ticks=\([0-9]*\).*/\1/')
         else
                 lab_time_start "$1_r$2"
                 "bench_$1"
                 lab_time_end "$1_r$2"
+                own=$(($(bench_children) - own0))
         fi
+        echo "LAB-CPU $1_r$2 $(($(bench_busy) - busy0)) $own"
         bench_check "$1" "$2"
 }
 
@@ -202,7 +224,7 @@ bench_footprint() {
         wait $pid || lab_fail "volattach attach (footprint run) failed"
         bench_check volattach footprint
         lab_fact volattach_peak_rss_kb $hwm
-        lab_fact osbrick_peak_rss_kb "$(grep '^done ' $BENCH/brick.out | tail -1 | sed 's/.*[^_]rss_kb=\([0-9]*\).*/\1/')"
+        [ -f $BENCH/brick.out ] && lab_fact osbrick_peak_rss_kb "$(grep '^done ' $BENCH/brick.out | tail -1 | sed 's/.*[^_]rss_kb=\([0-9]*\).*/\1/')"
 }
 
 # bench_main: the whole cell.
@@ -211,6 +233,7 @@ bench_main() {
         lab_step "bench: N=$BENCH_N multipath=$BENCH_MP runs=$BENCH_RUNS, $(grep -c ^processor /proc/cpuinfo) vCPU"
         lab_fact bench_n "$BENCH_N"
         lab_fact bench_mp "$BENCH_MP"
+        lab_fact bench_vcpus "$(grep -c ^processor /proc/cpuinfo)"
         bench_chroot
         cp /lab/bench/osbrick.py $BENCH/
         lab_step "udevd (os-brick needs /dev/disk/by-path; every contender runs with it)"
@@ -219,16 +242,16 @@ bench_main() {
         lab_time_start targets
         bench_targets
         lab_time_end targets
-        bench_osbrick_start
+        case " ${BENCH_TOOLS:-osbrick} " in *" osbrick "*) bench_osbrick_start ;; esac
         # A warm-up of each with the first volume, not counted: first-use
         # costs (page cache over 9p, LIO's first login) fall on no contender.
         lab_step "warm-up"
         local n=$BENCH_N props=$BENCH_PROPS list=$BENCH_LIST meta=$VA_META
         BENCH_N=1 BENCH_PROPS=$BENCH/props1.json BENCH_LIST=$BENCH/serial1.list VA_META=$BENCH/meta1.json
-        for t in volattach serial osbrick; do bench_one $t 0; done
+        for t in ${BENCH_TOOLS:-volattach serial osbrick}; do bench_one $t 0; done
         BENCH_N=$n BENCH_PROPS=$props BENCH_LIST=$list VA_META=$meta
         r=1
-        tools="volattach serial osbrick"
+        tools=${BENCH_TOOLS:-volattach serial osbrick}
         while [ $r -le "$BENCH_RUNS" ]; do
                 lab_step "run $r: $tools"
                 for t in $tools; do
@@ -237,7 +260,7 @@ bench_main() {
                         bench_one $t $r
                 done
                 # rotate the order, so that drift falls on every contender
-                tools="${tools#* } ${tools%% *}"
+                case "$tools" in *" "*) tools="${tools#* } ${tools%% *}" ;; esac
                 r=$((r + 1))
         done
         [ "$BENCH_N" -ge 32 ] && bench_footprint

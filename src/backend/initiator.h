@@ -149,6 +149,15 @@ struct initiator_ops {
         /* 1 when multipath devices can be built on this host now (Linux:
          * multipath-tools present and multipathd running). */
         int (*multipath_ready)(struct initiator *ini);
+
+        /* Logs in the targets of l[] (each recorded by add_target first) in
+         * one go, where the initiator does that much more cheaply than one
+         * by one (open-iscsi: one iscsiadm for all, not one process each).
+         * Advisory: the core sees in list_sessions which came up, and still
+         * runs login for every path, which then finds its session (and
+         * retries a failed one alone). NULL or -VA_E_UNSUPPORTED: no batch. */
+        int (*login_batch)(struct initiator *ini, const struct initiator_login *l, size_t n,
+                           struct va_err *err);
 };
 
 /* The backend table (backend.c): the OS's own by default, "sim" for tests. */

@@ -43,16 +43,20 @@ run(const char *const *argv, unsigned timeout_ms, char *tail, size_t len)
         return status;
 }
 
+/* multipathd's command socket (multipath-tools DEFAULT_SOCKET); with
+ * systemd's multipathd.socket, a connection starts the daemon. */
+#define MULTIPATHD_SOCKET "/org/kernel/linux/storage/multipathd"
+#define WWIDS_FILE        "/etc/multipath/wwids"
+
 int
 mpath_ready(void)
 {
-        const char *argv[] = { "multipathd", "show", "status", NULL };
-        char tail[256];
-
+        /* A connection, not "multipathd show status": that is a process
+         * loading libmultipath and its configuration, ~200 ms of CPU at
+         * boot in the lab, once per multipath volume (BENCHMARKS.md). */
         if (!plat_have_program("multipath") || !plat_have_program("multipathd"))
                 return 0;
-        /* os-brick: the daemon may answer with an error text and status 0 */
-        return run(argv, 10000, tail, sizeof(tail)) == 0 && strstr(tail, "error") == NULL;
+        return plat_abstract_socket_listening(MULTIPATHD_SOCKET);
 }
 
 /* The dm map holding a path disk: /sys/block/sdX/holders/dm-N whose
@@ -127,11 +131,64 @@ path_wwid(const struct initiator_device *d, char *buf, size_t len)
         }
 }
 
+/* How many of the paths the map of the first held one holds; that map's
+ * name in first (if given). */
+static size_t
+held_by_one_map(const struct initiator_device *paths, size_t n, char *first, size_t len)
+{
+        char map[64] = "";
+        size_t i, held = 0;
+
+        for (i = 0; i < n; i++) {
+                char h[64];
+
+                if (holder_map(paths[i].name, h, sizeof(h)) == 0) {
+                        if (map[0] == '\0')
+                                (void)snprintf(map, sizeof(map), "%s", h);
+                        if (strcmp(map, h) == 0)
+                                held++;
+                }
+        }
+        if (first != NULL)
+                (void)snprintf(first, len, "%s", map);
+        return held;
+}
+
+/* The WWID is in multipath-tools' list of known WWIDs (the file that
+ * "multipath -a" writes: one "/<wwid>/" line each). */
+static int
+wwid_known(const char *wwid)
+{
+        char *text = NULL, line[300];
+        size_t len = 0;
+        struct va_err e;
+        int found;
+
+        if (wwid[0] == '\0')
+                return 0;
+        va_err_clear(&e);
+        if (plat_read_file(WWIDS_FILE, 4u << 20, &text, &len, &e) < 0)
+                return 0;
+        /* multipath-tools keys maps by udev's ID_SERIAL, scsi_id's form of
+         * the sysfs wwid: the designator type as a digit, then the id
+         * ("naa.6001..." -> "36001..."). A form not known here only costs
+         * a "multipath -a" that was not needed. */
+        if (strncmp(wwid, "naa.", 4) == 0)
+                (void)snprintf(line, sizeof(line), "/3%s/", wwid + 4);
+        else if (strncmp(wwid, "eui.", 4) == 0)
+                (void)snprintf(line, sizeof(line), "/2%s/", wwid + 4);
+        else
+                return 0;
+        found = strstr(text, line) != NULL;
+        free(text);
+        return found;
+}
+
 int
 mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_device *ret,
                struct va_err *err)
 {
-        char dm[64] = "", tail[256];
+        char dm[64] = "", tail[256], wwid[sizeof(paths[0].wwid)];
         uint64_t deadline;
         size_t i;
 
@@ -159,34 +216,37 @@ mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_
                                           "combine them",
                                           paths[0].path, w0, paths[i].path, wi);
         }
-        {
+        /* Each multipath-tools command is a process loading libmultipath
+         * and its configuration (~200 ms of CPU at boot in the lab): run
+         * only those still needed. At boot the WWID is usually known from
+         * the first attach and multipathd has built the map by itself. */
+        if (path_wwid(&paths[0], wwid, sizeof(wwid)) < 0 || !wwid_known(wwid)) {
                 /* whitelist the WWID, so find_multipaths lets the map form */
                 const char *argv[] = { "multipath", "-a", paths[0].path, NULL };
 
                 if (run(argv, 30000, tail, sizeof(tail)) != 0)
                         va_log(VA_LOG_DEBUG, "multipath -a %s: %s", paths[0].path, tail);
+        } else {
+                /* multipathd adds a known WWID's paths from their uevents,
+                 * a moment after udev: give it that moment first */
+                deadline = plat_monotonic_ms() + 2000;
+                while (held_by_one_map(paths, n, NULL, 0) < n && plat_monotonic_ms() < deadline)
+                        plat_sleep_ms(50);
         }
         for (i = 0; i < n; i++) {
                 const char *argv[] = { "multipathd", "add", "path", paths[i].name, NULL };
+                char h[64];
 
+                if (holder_map(paths[i].name, h, sizeof(h)) == 0)
+                        continue; /* in a map already */
                 if (run(argv, 30000, tail, sizeof(tail)) != 0)
                         va_log(VA_LOG_DEBUG, "multipathd add path %s: %s", paths[i].name, tail);
         }
         deadline = plat_monotonic_ms() + 15000;
         for (;;) {
-                size_t held = 0;
                 char first[64] = "";
+                size_t held = held_by_one_map(paths, n, first, sizeof(first));
 
-                for (i = 0; i < n; i++) {
-                        char h[64];
-
-                        if (holder_map(paths[i].name, h, sizeof(h)) == 0) {
-                                if (first[0] == '\0')
-                                        (void)snprintf(first, sizeof(first), "%s", h);
-                                if (strcmp(first, h) == 0)
-                                        held++;
-                        }
-                }
                 if (held == n) {
                         (void)snprintf(dm, sizeof(dm), "%s", first);
                         break;

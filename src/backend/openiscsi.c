@@ -2,6 +2,7 @@
  * drives it with iscsiadm (fixed argv, never a shell, never a secret in the
  * argument list: credentials go into the root-only node record, which
  * iscsiadm reads from disk) and reads the kernel's state through sysfs. */
+#include <dirent.h>
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -9,7 +10,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "backend/initiator.h"
@@ -24,9 +24,13 @@
 #define NODES_DIR       ISCSI_ROOT "/nodes"
 #define SENDTARGETS_DIR ISCSI_ROOT "/send_targets"
 #define INITIATORNAME   ISCSI_ROOT "/initiatorname.iscsi"
-#define IFACE           "default"
-#define RECORD_MAX      (256 * 1024)
-#define ADM_OUT_MAX     (64 * 1024)
+#define IFACES_DIR      ISCSI_ROOT "/ifaces"
+/* volattach's records are bound to an iface of its own (plain TCP, like
+ * "default"): "iscsiadm -m node -I volattach --login" then logs in exactly
+ * volattach's targets, all in one process (oi_login_batch). */
+#define IFACE       "volattach"
+#define RECORD_MAX  (256 * 1024)
+#define ADM_OUT_MAX (64 * 1024)
 
 /* open-iscsi include/iscsi_err.h: exit codes are its API */
 enum {
@@ -56,6 +60,7 @@ struct initiator {
         struct plat_mutex *mu;
         char *tmpl;
         size_t tmpl_len;
+        int iface_ok; /* IFACE exists (ensure_iface), guarded by mu */
 };
 
 /* The iscsiadm message to show: its last non-empty line, escaped. */
@@ -261,20 +266,7 @@ oi_close(struct initiator *ini)
 static int
 iscsid_reachable(void)
 {
-        static const char name[] = "ISCSIADM_ABSTRACT_NAMESPACE";
-        struct sockaddr_un sa;
-        int fd, r;
-
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return 0;
-        memset(&sa, 0, sizeof(sa));
-        sa.sun_family = AF_UNIX;
-        memcpy(sa.sun_path + 1, name, sizeof(name) - 1);
-        r = connect(fd, (struct sockaddr *)&sa,
-                    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + sizeof(name) - 1));
-        (void)close(fd);
-        return r == 0;
+        return plat_abstract_socket_listening("ISCSIADM_ABSTRACT_NAMESPACE");
 }
 
 static int
@@ -617,6 +609,38 @@ template_keep(struct initiator *ini, const char *path)
         }
 }
 
+/* volattach's iface record, made once per host by iscsiadm (it is plain
+ * TCP with no hardware binding, like "default"). */
+static int
+ensure_iface(struct initiator *ini, struct va_err *err)
+{
+        const char *args[] = { "-m", "iface", "-I", IFACE, "-o", "new", NULL };
+        struct stat st;
+        char *out = NULL;
+        int r, ok;
+
+        plat_mutex_lock(ini->mu);
+        ok = ini->iface_ok;
+        plat_mutex_unlock(ini->mu);
+        if (ok)
+                return 0;
+        if (stat(IFACES_DIR "/" IFACE, &st) != 0 || !S_ISREG(st.st_mode)) {
+                r = plat_mkdir_p(IFACES_DIR, 0700, err);
+                if (r < 0)
+                        return r;
+                r = adm(args, 30000, &out, err);
+                if (r > 0)
+                        r = map_adm_error(r, out, "creating the iface record " IFACE, err);
+                free(out);
+                if (r < 0)
+                        return r;
+        }
+        plat_mutex_lock(ini->mu);
+        ini->iface_ok = 1;
+        plat_mutex_unlock(ini->mu);
+        return 0;
+}
+
 static int
 oi_add_target(struct initiator *ini, const struct initiator_login *l, struct va_err *err)
 {
@@ -637,6 +661,9 @@ oi_add_target(struct initiator *ini, const struct initiator_login *l, struct va_
         if (access(NODES_DIR, W_OK) != 0)
                 return va_err_setn(err, VA_E_IO, errno, "cannot write %s: %s", NODES_DIR,
                                    strerror(errno));
+        r = ensure_iface(ini, err);
+        if (r < 0)
+                return r;
         if (record_path(&p, l->path->iqn, path, sizeof(path)) < 0 &&
             record_from_template(ini, &p, l->path->iqn, path, sizeof(path)) < 0) {
                 const char *args[] = { "-m", "node", "-o", "new", "-T", l->path->iqn,
@@ -662,6 +689,11 @@ oi_add_target(struct initiator *ini, const struct initiator_login *l, struct va_
         sets[k].key = "node.startup";
         sets[k].value = "manual";
         sets[k++].value_len = 6;
+        /* a record an earlier run or an operator bound to "default" moves
+         * to volattach's iface (one record per target and portal) */
+        sets[k].key = "iface.iscsi_ifacename";
+        sets[k].value = IFACE;
+        sets[k++].value_len = strlen(IFACE);
         sets[k].key = "node.session.scan";
         sets[k].value = "manual";
         sets[k++].value_len = 6;
@@ -767,6 +799,159 @@ oi_login(struct initiator *ini, const struct initiator_login *l, struct initiato
         return 0;
 }
 
+/* A record on volattach's iface that a batch login would take along
+ * although this run does not want it: the path of every wanted record is
+ * in want[]. A leftover is a record of ours with no session (a volume
+ * dropped from the metadata, a crash, a manual logout): it is removed, so
+ * that the batch does not log in a volume the metadata no longer lists
+ * (the boot policy, README). 1 when path was removed or is wanted or in
+ * use, 0 when it is not ours, negative when it could not be removed. */
+static int
+batch_leftover(const char *path, const char *iqn, char *const *want, size_t nwant,
+               const struct initiator_session *ses, size_t nses)
+{
+        char *text = NULL, iface[64], addr[96], port[8];
+        size_t len = 0, i;
+        struct va_err e;
+        int ours;
+
+        for (i = 0; i < nwant; i++)
+                if (strcmp(want[i], path) == 0)
+                        return 1;
+        va_err_clear(&e);
+        if (plat_read_file(path, RECORD_MAX, &text, &len, &e) < 0)
+                return 0;
+        ours = noderec_get(text, len, "iface.iscsi_ifacename", iface, sizeof(iface)) &&
+               strcmp(iface, IFACE) == 0;
+        (void)noderec_get(text, len, "node.conn[0].address", addr, sizeof(addr));
+        (void)noderec_get(text, len, "node.conn[0].port", port, sizeof(port));
+        va_secure_zero(text, len); /* it holds a CHAP secret */
+        free(text);
+        if (!ours)
+                return 0;
+        for (i = 0; i < nses; i++) {
+                char a[96];
+
+                record_addr(&ses[i].portal, a, sizeof(a));
+                if (strcmp(ses[i].iqn, iqn) == 0 && strcmp(a, addr) == 0 &&
+                    strtoul(port, NULL, 10) == ses[i].portal.port)
+                        return 1; /* logged in: the batch leaves it as it is */
+        }
+        if (unlink(path) != 0)
+                return -VA_E_IO;
+        va_log(VA_LOG_NOTICE,
+               "removed the node record of %s at %s,%s: not in this attach and not logged in "
+               "(a volume no longer in the metadata?)",
+               iqn, addr, port);
+        return 1;
+}
+
+/* Walks the node database for leftovers (batch_leftover). 0 when there are
+ * none left, else the batch must not run. */
+static int
+batch_clear_leftovers(char *const *want, size_t nwant, struct va_err *err)
+{
+        struct initiator_session *ses = NULL;
+        size_t nses = 0;
+        DIR *top;
+        struct dirent *t;
+        int r = 0;
+
+        if (lscsi_list_sessions(&ses, &nses, err) < 0)
+                return -VA_E_INITIATOR;
+        top = opendir(NODES_DIR);
+        if (top == NULL) {
+                free(ses);
+                return 0;
+        }
+        while (r == 0 && (t = readdir(top)) != NULL) {
+                char dir[1024];
+                DIR *d;
+                struct dirent *n;
+
+                if (t->d_name[0] == '.')
+                        continue;
+                (void)snprintf(dir, sizeof(dir), NODES_DIR "/%s", t->d_name);
+                d = opendir(dir);
+                if (d == NULL)
+                        continue;
+                while (r == 0 && (n = readdir(d)) != NULL) {
+                        char path[1536];
+                        struct stat st;
+
+                        if (n->d_name[0] == '.')
+                                continue;
+                        /* the plain file <addr>,<port>, or <addr>,<port>,<tpgt>/<iface> */
+                        (void)snprintf(path, sizeof(path), "%s/%s", dir, n->d_name);
+                        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                                (void)snprintf(path, sizeof(path), "%s/%s/" IFACE, dir, n->d_name);
+                        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+                                continue;
+                        if (batch_leftover(path, t->d_name, want, nwant, ses, nses) < 0)
+                                r = va_err_setn(err, VA_E_IO, errno,
+                                                "cannot remove the leftover node record %s: %s",
+                                                path, strerror(errno));
+                }
+                closedir(d);
+        }
+        closedir(top);
+        free(ses);
+        return r;
+}
+
+/* All logins of a run in one iscsiadm: it sends every login to iscsid at
+ * once and waits for them all, where one iscsiadm per target costs ~200 ms
+ * of CPU each at boot in the lab (BENCHMARKS.md). Which ones came up is
+ * for the core to see in sysfs; a failed one is retried one by one by the
+ * core, with its own error message. */
+static int
+oi_login_batch(struct initiator *ini, const struct initiator_login *l, size_t n, struct va_err *err)
+{
+        const char *args[] = { "-m", "node", "-I", IFACE, "--login", NULL };
+        char **want = calloc(n ? n : 1, sizeof(*want));
+        unsigned tmo = 0;
+        size_t i, nwant = 0;
+        char *out = NULL;
+        int r = 0;
+
+        (void)ini;
+        if (want == NULL)
+                return va_err_set(err, VA_E_NOMEM, "out of memory");
+        for (i = 0; i < n && r == 0; i++) {
+                struct portal p;
+                char path[1024];
+                struct va_err e;
+
+                va_err_clear(&e);
+                if (l[i].timeout_ms > tmo)
+                        tmo = l[i].timeout_ms;
+                if (resolve(&l[i].path->portal, &p, &e) < 0 ||
+                    record_path(&p, l[i].path->iqn, path, sizeof(path)) < 0)
+                        continue; /* not recorded: the batch cannot take it */
+                want[nwant] = strdup(path);
+                if (want[nwant] == NULL)
+                        r = va_err_set(err, VA_E_NOMEM, "out of memory");
+                else
+                        nwant++;
+        }
+        if (r == 0)
+                r = batch_clear_leftovers(want, nwant, err);
+        plat_string_list_free(want, nwant);
+        if (r < 0)
+                return r;
+        r = adm(args, tmo + 30000, &out, err);
+        if (r > 0) {
+                char tail[600];
+
+                /* some logins failed: the core sees which and retries them */
+                adm_tail(out, tail, sizeof(tail));
+                va_log(VA_LOG_DEBUG, "iscsiadm -m node -I " IFACE " --login: exit %d: %s", r, tail);
+                r = 0;
+        }
+        free(out);
+        return r;
+}
+
 static int
 oi_discover(struct initiator *ini, const struct portal *in, const struct auth *auth,
             struct initiator_target **ret, size_t *ret_n, struct va_err *err)
@@ -788,8 +973,9 @@ oi_discover(struct initiator *ini, const struct portal *in, const struct auth *a
         size_t n = 0, k;
         int r;
 
-        (void)ini;
         r = resolve(in, &p, err);
+        if (r == 0)
+                r = ensure_iface(ini, err);
         if (r < 0)
                 return r;
         adm_portal(&p, portal, sizeof(portal));
@@ -1012,4 +1198,5 @@ const struct initiator_ops initiator_openiscsi_ops = {
         .logout = oi_logout,
         .remove_target = oi_remove_target,
         .multipath_ready = oi_multipath_ready,
+        .login_batch = oi_login_batch,
 };

@@ -28,6 +28,10 @@ int sim_set_fault(struct initiator *ini, const struct sim_fault *f);
 void sim_set_discovery_auth(struct initiator *ini, const char *user, const char *secret);
 void sim_set_login_delay_ms(struct initiator *ini, unsigned ms);
 void sim_set_multipath(struct initiator *ini, int available);
+/* login_batch logs in (as open-iscsi's); off, it declines, as a backend
+ * without one would. */
+void sim_set_batch(struct initiator *ini, int on);
+size_t sim_batch_calls(struct initiator *ini);
 void sim_mark_in_use(struct initiator *ini, const char *device_path, int in_use);
 void sim_drop_sessions(struct initiator *ini);
 

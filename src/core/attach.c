@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/batch.h"
 #include "core/log.h"
 #include "platform/platform.h"
 
@@ -38,11 +39,15 @@ struct engine {
         struct job *queue;
         size_t qhead, qlen, qcap;
         size_t active;   /* volumes not yet finished */
+        size_t deciding; /* volume jobs that may still queue path jobs */
+        int *decided;    /* per volume: counted out of deciding */
         size_t *pending; /* per volume: path jobs still running */
         uint64_t *started;
         struct target_lock *locks;
         size_t nlocks, caplocks;
         int nomem;
+        struct login_batch *batch; /* NULL: every path logs in alone */
+        struct initiator_login *batch_logins;
 };
 
 unsigned
@@ -148,15 +153,14 @@ target_lock(struct engine *e, const struct target_path *p)
         return m;
 }
 
+/* added: the batch recorded the target already */
 static int
 login_with_retries(struct engine *e, const struct volume *v, struct attach_path *ap,
-                   const struct initiator_login *l)
+                   const struct initiator_login *l, int added)
 {
         uint64_t deadline = plat_monotonic_ms() + e->o->login_deadline_ms;
         unsigned retry = 0;
         int r;
-
-        int added = 0;
 
         for (;;) {
                 struct va_err err;
@@ -250,7 +254,7 @@ run_path(struct engine *e, size_t vi, size_t pi)
         struct initiator_login l;
         struct plat_mutex *lock;
         char portal[PORTAL_TEXT_MAX];
-        int r;
+        int r, batched;
 
         memset(&l, 0, sizeof(l));
         l.path = &ap->path;
@@ -261,6 +265,8 @@ run_path(struct engine *e, size_t vi, size_t pi)
         l.timeout_ms = e->o->login_attempt_ms;
         (void)portal_format(&ap->path.portal, portal, sizeof(portal));
 
+        /* a path in the batch waits for it; one it missed logs in alone */
+        batched = batch_wait(e->batch, &ap->path);
         lock = target_lock(e, &ap->path);
         if (lock == NULL) {
                 va_err_set(&ap->err, VA_E_NOMEM, "out of memory");
@@ -268,7 +274,9 @@ run_path(struct engine *e, size_t vi, size_t pi)
         }
         plat_mutex_lock(lock);
         va_err_clear(&ap->err);
-        r = login_with_retries(e, v, ap, &l);
+        r = login_with_retries(e, v, ap, &l, batched);
+        if (r == 0 && batched)
+                ap->session.reused = 0; /* this run's batch logged it in */
         if (r < 0 && ap->session.handle[0] == '\0') {
                 /* No session came of it: forget the target again, so a
                  * failed attach leaves no record behind, whole or partial
@@ -470,6 +478,19 @@ discover_paths(struct engine *e, size_t vi)
         return 0;
 }
 
+/* The volume has queued its path jobs, or will queue none: an idle worker
+ * waits for more work only while some volume has not got this far. */
+static void
+volume_decided(struct engine *e, size_t vi)
+{
+        plat_mutex_lock(e->mu);
+        if (!e->decided[vi]) {
+                e->decided[vi] = 1;
+                e->deciding--;
+        }
+        plat_mutex_unlock(e->mu);
+}
+
 static void
 run_volume(struct engine *e, size_t vi)
 {
@@ -519,6 +540,7 @@ run_volume(struct engine *e, size_t vi)
                 return;
         }
         if (policy == PATHS_SINGLE) {
+                volume_decided(e, vi);
                 /* os-brick's single-path rule: the listed paths are
                  * alternatives, tried in order until one gives a device */
                 for (i = 0; i < res->npaths; i++) {
@@ -536,6 +558,7 @@ run_volume(struct engine *e, size_t vi)
         for (i = 0; i < res->npaths; i++)
                 (void)enqueue_locked(e, JOB_PATH, vi, i);
         plat_mutex_unlock(e->mu);
+        volume_decided(e, vi);
 }
 
 static void *
@@ -551,19 +574,25 @@ worker(void *arg)
                 if (e->qhead < e->qlen) {
                         j = e->queue[e->qhead++];
                         have = 1;
-                } else if (e->active == 0 || e->nomem) {
+                } else if (e->active == 0 || e->deciding == 0 || e->nomem) {
+                        /* nothing queued, and nothing more will be: the
+                         * jobs still running belong to other workers */
                         done = 1;
                 }
                 plat_mutex_unlock(e->mu);
                 if (done)
                         break;
                 if (!have) {
-                        /* more path jobs may still be queued by a volume job */
-                        plat_sleep_ms(2);
+                        /* a volume job may still queue path jobs (after
+                         * SendTargets); a short nap, not a busy loop: 16
+                         * threads waking every 2 ms cost seconds of CPU
+                         * under TCG (bench/) */
+                        plat_sleep_ms(20);
                         continue;
                 }
                 if (j.kind == JOB_VOLUME) {
                         run_volume(e, j.vi);
+                        volume_decided(e, j.vi);
                 } else {
                         int last;
 
@@ -576,6 +605,42 @@ worker(void *arg)
                 }
         }
         return NULL;
+}
+
+/* The paths the batch can take: the first path of a single-path volume
+ * (the others are alternatives, tried only if it fails) and every path of
+ * a multipath volume; not a volume that discovers its paths at run time or
+ * that run_volume will refuse. */
+static struct login_batch *
+start_batch(struct engine *e)
+{
+        size_t i, k, n = 0, cap = 0;
+
+        for (i = 0; i < e->set->n; i++)
+                cap += e->rep->v[i].npaths;
+        e->batch_logins = calloc(cap ? cap : 1, sizeof(*e->batch_logins));
+        if (e->batch_logins == NULL)
+                return NULL;
+        for (i = 0; i < e->set->n; i++) {
+                const struct volume *v = &e->set->v[i];
+                struct attach_result *res = &e->rep->v[i];
+                int multi = v->policy == PATHS_MULTIPATH && e->multipath_ready && res->npaths > 1;
+
+                if (v->policy == PATHS_DISCOVER ||
+                    (v->auth.kind == AUTH_MUTUAL && !(e->ops->caps & INITIATOR_CAP_MUTUAL_CHAP)))
+                        continue;
+                for (k = 0; k < (multi ? res->npaths : 1); k++) {
+                        struct initiator_login *l = &e->batch_logins[n++];
+
+                        l->path = &res->paths[k].path;
+                        l->auth = &v->auth;
+                        l->discovery = &v->discovery;
+                        l->initiator_name = e->initiator_name;
+                        l->multipath = multi;
+                        l->timeout_ms = e->o->login_attempt_ms;
+                }
+        }
+        return batch_start(e->ops, e->ini, e->batch_logins, n);
 }
 
 static void
@@ -636,7 +701,9 @@ attach_run(const struct initiator_ops *ops, struct initiator *ini, const struct 
         ret->v = calloc(set->n, sizeof(*ret->v));
         e.pending = calloc(set->n, sizeof(*e.pending));
         e.started = calloc(set->n, sizeof(*e.started));
-        if (e.mu == NULL || ret->v == NULL || e.pending == NULL || e.started == NULL) {
+        e.decided = calloc(set->n, sizeof(*e.decided));
+        if (e.mu == NULL || ret->v == NULL || e.pending == NULL || e.started == NULL ||
+            e.decided == NULL) {
                 r = -VA_E_NOMEM;
                 goto out;
         }
@@ -666,7 +733,10 @@ attach_run(const struct initiator_ops *ops, struct initiator *ini, const struct 
                         break;
                 }
         }
+        if (!ret->host_failed)
+                e.batch = start_batch(&e);
         e.active = set->n;
+        e.deciding = set->n;
         for (i = 0; i < set->n; i++)
                 if (enqueue_locked(&e, JOB_VOLUME, i, 0) < 0) {
                         r = -VA_E_NOMEM;
@@ -693,6 +763,7 @@ attach_run(const struct initiator_ops *ops, struct initiator *ini, const struct 
                         break;
                 nthreads++;
         }
+        batch_watch(e.batch);
         if (nthreads == 0)
                 (void)worker(&e); /* no threads: do it all here */
         for (i = 0; i < nthreads; i++)
@@ -700,6 +771,8 @@ attach_run(const struct initiator_ops *ops, struct initiator *ini, const struct 
         if (e.nomem)
                 r = -VA_E_NOMEM;
 out:
+        batch_free(e.batch);
+        free(e.batch_logins);
         free(threads);
         for (i = 0; i < e.nlocks; i++)
                 plat_mutex_free(e.locks[i].m);
@@ -707,6 +780,7 @@ out:
         free(e.queue);
         free(e.pending);
         free(e.started);
+        free(e.decided);
         plat_mutex_free(e.mu);
         ret->elapsed_ms = plat_monotonic_ms() - t0;
         if (r < 0)

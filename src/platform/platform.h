@@ -75,6 +75,11 @@ void plat_spawn_result_free(struct plat_spawn_result *r);
 /* 1 if an executable with this name is found (full path or in PATH). */
 int plat_have_program(const char *name);
 
+/* 1 when a daemon accepts connections on the abstract AF_UNIX socket name
+ * (Linux: iscsid, multipathd), without running a program to ask; 0
+ * otherwise and on systems without abstract sockets. */
+int plat_abstract_socket_listening(const char *name);
+
 /* --- metadata service --- */
 struct plat_http_response {
         long status; /* HTTP status code */

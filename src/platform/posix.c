@@ -14,13 +14,16 @@
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -392,6 +395,27 @@ resolve_program(const char *name, char *buf, size_t len)
                         path++;
         }
         return -1;
+}
+
+int
+plat_abstract_socket_listening(const char *name)
+{
+        struct sockaddr_un sa;
+        size_t len = strlen(name);
+        int fd, r;
+
+        if (len == 0 || len + 1 > sizeof(sa.sun_path))
+                return 0;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return 0;
+        memset(&sa, 0, sizeof(sa));
+        sa.sun_family = AF_UNIX;
+        memcpy(sa.sun_path + 1, name, len); /* sun_path[0] = 0: abstract */
+        r = connect(fd, (struct sockaddr *)&sa,
+                    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + len));
+        (void)close(fd);
+        return r == 0;
 }
 
 int

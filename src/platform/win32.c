@@ -481,6 +481,13 @@ plat_mutex_free(struct plat_mutex *m)
 }
 
 int
+plat_abstract_socket_listening(const char *name)
+{
+        (void)name;
+        return 0;
+}
+
+int
 plat_have_program(const char *name)
 {
         wchar_t *w = win_utf16(name), found[MAX_PATH];

@@ -310,7 +310,7 @@ for name in "${selected[@]}"; do
         *) failed=$((failed + 1)) ;;
         esac
         # Facts and timings, prefixed by scenario, for FINDINGS.md.
-        sed -n 's/^LAB-\(FACT\|TIME\|BOOT\|READY\|START\|END\) /\1 /p' "$rundir/$name.log" 2>/dev/null |
+        sed -n 's/^LAB-\(FACT\|TIME\|CPU\|BOOT\|READY\|START\|END\) /\1 /p' "$rundir/$name.log" 2>/dev/null |
                 sed "s/^/$name /" >>"$rundir/facts.txt"
         if [ -n "$verbose" ] || [ "$result" = fail ]; then
                 echo "---- $name console ($rundir/$name.log), last 60 lines:"

@@ -245,6 +245,83 @@ TEST(shared_target_one_session)
         initiator_sim_ops.close(ini);
 }
 
+/* The batch login (initiator_ops.login_batch): one call logs in the run's
+ * targets; what it could not bring up logs in alone, with its own error
+ * and retries; a rerun with every session up makes no batch call. */
+TEST(batch_login_then_alone)
+{
+        struct initiator *ini = sim();
+        struct volume_set s;
+        struct attach_report rep;
+        struct attach_options o = opts();
+        struct sim_fault f;
+        char a[1024], b[1024], c[1024], d[1024];
+        size_t i;
+
+        ASSERT_OK(sim_add_target(ini, IQN_A, "127.0.0.1", 2, "ua", "secret-a-123456", NULL, NULL));
+        ASSERT_OK(sim_add_target(ini, IQN_B, "127.0.0.1", 1, "ub", "secret-b-123456", NULL, NULL));
+        ASSERT_OK(sim_add_target(ini, IQN_C, "127.0.0.1", 1, NULL, NULL, NULL, NULL));
+        memset(&f, 0, sizeof(f));
+        f.iqn = IQN_C;
+        f.login_error = -VA_E_NET; /* the first login fails: the batch's */
+        f.login_fails = 1;
+        ASSERT_OK(sim_set_fault(ini, &f));
+        item(a, sizeof(a), "11111111-0000-0000-0000-00000000000a", "127.0.0.1", IQN_A, 0, "ua",
+             "secret-a-123456", NULL);
+        item(b, sizeof(b), "11111111-0000-0000-0000-00000000000b", "127.0.0.1", IQN_B, 0, "ub",
+             "WRONG-b-1234567", NULL);
+        item(c, sizeof(c), "11111111-0000-0000-0000-00000000000c", "127.0.0.1", IQN_C, 0, NULL,
+             NULL, NULL);
+        item(d, sizeof(d), "11111111-0000-0000-0000-00000000000d", "127.0.0.1", IQN_A, 1, "ua",
+             "secret-a-123456", NULL);
+        (void)snprintf(doc, sizeof(doc), "{\"volumes\":[%s,%s,%s,%s]}", a, b, c, d);
+        ASSERT_OK(parse(&s, doc));
+        sim_set_batch(ini, 1);
+        ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
+        ASSERT_EQ_INT(sim_batch_calls(ini), 1);
+        ASSERT_EQ_INT(rep.v[0].status, ATTACH_OK);
+        ASSERT_EQ_INT(rep.v[2].status, ATTACH_OK);
+        ASSERT_EQ_INT(rep.v[3].status, ATTACH_OK);
+        /* the batch's failure is not the report's: B logged in alone and
+         * failed with its own authentication error, once, no retries */
+        ASSERT_EQ_INT(rep.v[1].status, ATTACH_FAILED);
+        ASSERT_EQ_INT(rep.v[1].err.code, VA_E_AUTH);
+        ASSERT_EQ_INT(rep.v[1].paths[0].attempts, 1);
+        ASSERT_NOT_CONTAINS(rep.v[1].err.msg, "WRONG-b");
+        /* C missed the batch and came up on its own first attempt */
+        ASSERT_EQ_INT(rep.v[2].paths[0].attempts, 1);
+        /* A's two LUNs share the one session the batch made; both were
+         * logged in by this run, not found from before */
+        ASSERT_EQ_INT(sim_session_count(ini), 2);
+        ASSERT_EQ_INT(rep.v[0].paths[0].session.reused, 0);
+        ASSERT_EQ_INT(rep.v[3].paths[0].session.reused, 0);
+        ASSERT_EQ_INT(rep.v[2].paths[0].session.reused, 0);
+        ASSERT_EQ_INT(sim_record_count(ini), 2); /* B's record is gone again */
+        attach_report_free(&rep);
+
+        /* a rerun: every session is up already, so no batch at all */
+        ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
+        ASSERT_EQ_INT(sim_batch_calls(ini), 1);
+        for (i = 0; i < 4; i++)
+                if (i != 1)
+                        ASSERT_EQ_INT(rep.v[i].paths[0].session.reused, 1);
+        ASSERT_EQ_INT(rep.v[1].status, ATTACH_FAILED);
+        attach_report_free(&rep);
+
+        /* a backend whose batch declines: each logs in alone, same result */
+        sim_drop_sessions(ini);
+        sim_set_batch(ini, 0);
+        ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
+        ASSERT_EQ_INT(sim_batch_calls(ini), 1);
+        ASSERT_EQ_INT(rep.v[0].status, ATTACH_OK);
+        ASSERT_EQ_INT(rep.v[1].status, ATTACH_FAILED);
+        ASSERT_EQ_INT(rep.v[2].status, ATTACH_OK);
+        ASSERT_EQ_INT(rep.v[3].status, ATTACH_OK);
+        attach_report_free(&rep);
+        volume_set_free(&s);
+        initiator_sim_ops.close(ini);
+}
+
 TEST(detach_refuses_busy_device)
 {
         struct initiator *ini = sim();
