@@ -334,6 +334,7 @@ udev_wait(const char *name)
 {
         char path[PATH_MAX], dev[32], db[PATH_MAX];
         uint64_t deadline;
+        unsigned pause = 10;
 
         if (access("/run/udev/control", F_OK) != 0)
                 return; /* no udevd */
@@ -348,7 +349,10 @@ udev_wait(const char *name)
                                name);
                         return;
                 }
-                plat_sleep_ms(20);
+                /* up to --jobs workers wait here at once at boot: back off */
+                plat_sleep_ms(pause);
+                if (pause < 100)
+                        pause *= 2;
         }
 }
 

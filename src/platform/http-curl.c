@@ -1,12 +1,81 @@
 /* One HTTP GET through libcurl for the metadata service: a hard per-request
- * timeout, a body cap enforced while receiving, no redirects, http(s) only. */
+ * timeout, a body cap enforced while receiving, no redirects, http(s) only.
+ * libcurl is loaded on first use (dlopen), not at start-up: it and the ~30
+ * libraries it pulls in (TLS, Kerberos, LDAP, ...) were most of every run's
+ * start-up time (86 of ~105 ms at boot in the lab, BENCHMARKS.md), also of
+ * runs that read a file or the config drive and never speak HTTP. */
 #include "platform/platform.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/secret.h"
+
+/* The libcurl calls used here, resolved from the library once. */
+static struct {
+        CURLcode (*global_init)(long flags);
+        CURL *(*easy_init)(void);
+        CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
+        CURLcode (*easy_perform)(CURL *c);
+        CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
+        const char *(*easy_strerror)(CURLcode cc);
+        void (*easy_cleanup)(CURL *c);
+        int ready;
+        char why[256]; /* why it is not ready */
+} api;
+static pthread_once_t api_once = PTHREAD_ONCE_INIT;
+
+static int
+api_sym(void *lib, const char *name, void *fnptr, size_t fnsize)
+{
+        void *p = dlsym(lib, name);
+
+        if (p == NULL) {
+                (void)snprintf(api.why, sizeof(api.why), "libcurl has no %s", name);
+                return -1;
+        }
+        /* POSIX guarantees a dlsym result converts to a function pointer */
+        memcpy(fnptr, &p, fnsize);
+        return 0;
+}
+
+static void
+api_load(void)
+{
+        /* the soname of Debian's libcurl4, then of libcurl3-gnutls */
+        static const char *const names[] = { "libcurl.so.4", "libcurl-gnutls.so.4" };
+        void *lib = NULL;
+        size_t i;
+
+        for (i = 0; i < sizeof(names) / sizeof(names[0]) && lib == NULL; i++)
+                lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (lib == NULL) {
+                const char *e = dlerror();
+
+                (void)snprintf(api.why, sizeof(api.why),
+                               "the metadata service needs libcurl (Debian: libcurl4): %s",
+                               e ? e : "libcurl.so.4 not found");
+                return;
+        }
+#define SYM(field, name) api_sym(lib, name, &api.field, sizeof(api.field))
+        if (SYM(global_init, "curl_global_init") < 0 || SYM(easy_init, "curl_easy_init") < 0 ||
+            SYM(easy_setopt, "curl_easy_setopt") < 0 ||
+            SYM(easy_perform, "curl_easy_perform") < 0 ||
+            SYM(easy_getinfo, "curl_easy_getinfo") < 0 ||
+            SYM(easy_strerror, "curl_easy_strerror") < 0 ||
+            SYM(easy_cleanup, "curl_easy_cleanup") < 0)
+                return; /* the library stays loaded: harmless, and rare */
+#undef SYM
+        if (api.global_init(CURL_GLOBAL_DEFAULT) != 0) {
+                (void)snprintf(api.why, sizeof(api.why), "libcurl initialisation failed");
+                return;
+        }
+        api.ready = 1;
+}
 
 struct body {
         char *buf;
@@ -49,8 +118,6 @@ body_write(char *ptr, size_t size, size_t nmemb, void *userdata)
         return n;
 }
 
-static int curl_ready;
-
 int
 plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat_http_response *ret,
               struct va_err *err)
@@ -64,31 +131,29 @@ plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat
         int r = 0;
 
         memset(ret, 0, sizeof(*ret));
-        if (!curl_ready) {
-                if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
-                        return va_err_set(err, VA_E_ENV, "libcurl initialisation failed");
-                curl_ready = 1;
-        }
-        c = curl_easy_init();
+        (void)pthread_once(&api_once, api_load);
+        if (!api.ready)
+                return va_err_set(err, VA_E_ENV, "%s: %s", url, api.why);
+        c = api.easy_init();
         if (c == NULL)
                 return va_err_set(err, VA_E_NOMEM, "libcurl: out of memory");
-        (void)curl_easy_setopt(c, CURLOPT_URL, url);
-        (void)curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-        (void)curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-        (void)curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        (void)curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-        (void)curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
-        (void)curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_body);
-        (void)curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
-        (void)curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-        (void)curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-        (void)curl_easy_setopt(c, CURLOPT_USERAGENT, "volattach");
+        (void)api.easy_setopt(c, CURLOPT_URL, url);
+        (void)api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+        (void)api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+        (void)api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        (void)api.easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+        (void)api.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+        (void)api.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_body);
+        (void)api.easy_setopt(c, CURLOPT_WRITEFUNCTION, body_write);
+        (void)api.easy_setopt(c, CURLOPT_WRITEDATA, &b);
+        (void)api.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+        (void)api.easy_setopt(c, CURLOPT_USERAGENT, "volattach");
         /* the metadata service is local: a proxy from the environment
          * would be wrong, and could see the CHAP secrets */
-        (void)curl_easy_setopt(c, CURLOPT_PROXY, "");
-        cc = curl_easy_perform(c);
-        (void)curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        (void)curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
+        (void)api.easy_setopt(c, CURLOPT_PROXY, "");
+        cc = api.easy_perform(c);
+        (void)api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        (void)api.easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
         switch (cc) {
         case CURLE_OK:
                 break;
@@ -99,7 +164,7 @@ plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat
         case CURLE_RECV_ERROR:
         case CURLE_GOT_NOTHING:
                 r = va_err_set(err, VA_E_NET, "%s: %s", url,
-                               errbuf[0] ? errbuf : curl_easy_strerror(cc));
+                               errbuf[0] ? errbuf : api.easy_strerror(cc));
                 break;
         case CURLE_OPERATION_TIMEDOUT:
                 r = va_err_set(err, VA_E_TIMEOUT, "%s: no complete answer within %u ms", url,
@@ -123,14 +188,14 @@ plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat
         case CURLE_UNSUPPORTED_PROTOCOL:
         case CURLE_URL_MALFORMAT:
                 r = va_err_set(err, VA_E_INVAL, "%s: %s", url,
-                               errbuf[0] ? errbuf : curl_easy_strerror(cc));
+                               errbuf[0] ? errbuf : api.easy_strerror(cc));
                 break;
         default:
                 r = va_err_set(err, VA_E_IO, "%s: %s", url,
-                               errbuf[0] ? errbuf : curl_easy_strerror(cc));
+                               errbuf[0] ? errbuf : api.easy_strerror(cc));
                 break;
         }
-        curl_easy_cleanup(c);
+        api.easy_cleanup(c);
         if (r < 0) {
                 if (b.buf != NULL)
                         va_secure_zero(b.buf, b.cap);
