@@ -11,7 +11,7 @@ import subprocess
 
 CELLS = [("bench-n01", "1", "1 portal"), ("bench-n08", "8", "1 portal"),
          ("bench-n32", "32", "1 portal"), ("bench-n08-mp", "8", "2 portals, multipath")]
-TOOLS = ["volattach", "serial", "osbrick"]
+TOOLS = ["volattach", "serial", "osbrick", "floor"]
 
 
 def parse(path):
@@ -63,9 +63,9 @@ def main():
     a = ap.parse_args()
     times, facts, cpu = parse(a.facts)
 
-    print("| N | portals | volattach s | serial iscsiadm s | os-brick s | serial / volattach "
-          "| os-brick / volattach | runs |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| N | portals | volattach s | serial iscsiadm s | os-brick s | floor s "
+          "| serial / volattach | os-brick / volattach | volattach / floor | runs |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     med = {}
     for cell, n, portals in CELLS:
         row = {}
@@ -84,9 +84,10 @@ def main():
         nruns = "%d" % max(counts)
         if counts[2] and counts[2] != max(counts):
             nruns += " (os-brick %d)" % counts[2]
-        print("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        floor = "%.2fx" % (va / row["floor"]) if va and row.get("floor") else "-"
+        print("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             n, portals, *(sec(row[t]) if t in row else "-" for t in TOOLS),
-            ratio("serial"), ratio("osbrick"), nruns))
+            ratio("serial"), ratio("osbrick"), floor, nruns))
     print()
     n1 = med.get("bench-n01", {}).get("volattach")
     n32 = med.get("bench-n32", {}).get("volattach")

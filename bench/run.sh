@@ -7,7 +7,8 @@
 #   CELL     bench-n01 bench-n08 bench-n32 bench-n08-mp (default: all four)
 #   --runs   timed runs per contender and cell (default 3; plus a one-volume warm-up)
 #   --smp    guest vCPUs (default 2, the scenarios' "lab-smp")
-#   --tools  contenders to run (default "volattach serial osbrick"), e.g. to
+#   --tools  contenders to run (default "volattach serial osbrick floor"; the
+#            floor is not a tool: the least work any tool causes), e.g. to
 #            profile volattach alone
 # Output: build-bench/<time>/results.md (the table), build-bench/latest.
 set -eu -o pipefail
@@ -29,7 +30,7 @@ while [ $# -gt 0 ]; do
         esac
 done
 for t in $tools; do
-        case "$t" in volattach|serial|osbrick) ;; *) echo "bench/run.sh: unknown contender $t" >&2; exit 2 ;; esac
+        case "$t" in volattach|serial|osbrick|floor) ;; *) echo "bench/run.sh: unknown contender $t" >&2; exit 2 ;; esac
 done
 [ ${#cells[@]} -gt 0 ] || cells=(bench-n01 bench-n08 bench-n32 bench-n08-mp)
 

@@ -118,7 +118,7 @@ bench_check() {
         fi
 }
 
-# ---- the three contenders -------------------------------------------------
+# ---- the contenders ---------------------------------------------------------
 
 bench_volattach() {
         volattach attach --metadata "$VA_META" --json >$BENCH/va.json 2>$BENCH/va.err ||
@@ -128,6 +128,40 @@ bench_volattach() {
 bench_serial() {
         sh /lab/bench/serial.sh "$BENCH_LIST" >$BENCH/serial.out 2>&1 ||
                 { cat $BENCH/serial.out; lab_fail "serial loop failed"; }
+}
+
+# The floor: no tool, only the work any tool must cause for these volumes,
+# done the cheapest way there is: node records with CHAP written beforehand
+# (bench_pre_floor, not timed), one iscsiadm logging all of them in, one LUN
+# scan per session (all at once), udev settled.  What iscsid, the kernel,
+# LIO and udev cost by themselves; single-portal cells only.
+bench_pre_floor() {
+        local t lun user sec portals p kv
+        while read -r t lun user sec portals; do
+                for p in $portals; do
+                        iscsiadm -m node -o new -T "$t" -p "$p" >/dev/null || lab_fail "floor: record"
+                        for kv in "session.auth.authmethod CHAP" "session.auth.username $user" \
+                                "session.auth.password $sec" "session.scan manual"; do
+                                # shellcheck disable=SC2086
+                                set -- $kv
+                                iscsiadm -m node -T "$t" -p "$p" -o update -n "node.$1" -v "$2" ||
+                                        lab_fail "floor: record"
+                        done
+                done
+        done <"$BENCH_LIST"
+}
+
+bench_floor() {
+        local h pids=""
+        iscsiadm -m node -L all >/dev/null 2>&1 || lab_fail "floor: logins"
+        for h in /sys/class/iscsi_host/host*; do
+                # every bench LUN is LUN 0 of its target (channel 0, id 0)
+                echo "0 0 0" >"/sys/class/scsi_host/${h##*/}/scan" &
+                pids="$pids $!"
+        done
+        # shellcheck disable=SC2086
+        wait $pids
+        udevadm settle --timeout=120
 }
 
 # os-brick runs as one long-lived process (its import alone takes seconds
@@ -184,6 +218,7 @@ bench_children() {
 bench_one() {
         local busy0 own0 own
         bench_clean
+        [ "$1" = floor ] && bench_pre_floor
         busy0=$(bench_busy)
         own0=$(bench_children)
         if [ "$1" = osbrick ]; then
@@ -242,16 +277,18 @@ bench_main() {
         lab_time_start targets
         bench_targets
         lab_time_end targets
-        case " ${BENCH_TOOLS:-osbrick} " in *" osbrick "*) bench_osbrick_start ;; esac
+        BENCH_TOOLS=${BENCH_TOOLS:-volattach serial osbrick floor}
+        [ "$BENCH_MP" = 1 ] && BENCH_TOOLS=$(echo " $BENCH_TOOLS " | sed 's/ floor / /')
+        case " $BENCH_TOOLS " in *" osbrick "*) bench_osbrick_start ;; esac
         # A warm-up of each with the first volume, not counted: first-use
         # costs (page cache over 9p, LIO's first login) fall on no contender.
         lab_step "warm-up"
         local n=$BENCH_N props=$BENCH_PROPS list=$BENCH_LIST meta=$VA_META
         BENCH_N=1 BENCH_PROPS=$BENCH/props1.json BENCH_LIST=$BENCH/serial1.list VA_META=$BENCH/meta1.json
-        for t in ${BENCH_TOOLS:-volattach serial osbrick}; do bench_one $t 0; done
+        for t in $BENCH_TOOLS; do bench_one $t 0; done
         BENCH_N=$n BENCH_PROPS=$props BENCH_LIST=$list VA_META=$meta
         r=1
-        tools=${BENCH_TOOLS:-volattach serial osbrick}
+        tools=$BENCH_TOOLS
         while [ $r -le "$BENCH_RUNS" ]; do
                 lab_step "run $r: $tools"
                 for t in $tools; do
