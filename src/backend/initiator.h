@@ -155,7 +155,8 @@ struct initiator_ops {
          * by one (open-iscsi: one iscsiadm for all, not one process each).
          * Advisory: the core sees in list_sessions which came up, and still
          * runs login for every path, which then finds its session (and
-         * retries a failed one alone). NULL or -VA_E_UNSUPPORTED: no batch. */
+         * retries a failed one alone). No add_target runs while it does.
+         * NULL or -VA_E_UNSUPPORTED: no batch. */
         int (*login_batch)(struct initiator *ini, const struct initiator_login *l, size_t n,
                            struct va_err *err);
 };

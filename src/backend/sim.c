@@ -63,8 +63,10 @@ struct initiator {
         unsigned login_delay_ms;
         size_t login_calls, in_login, max_in_login;
         int multipath;
-        int batch;          /* login_batch works (sim_set_batch) */
-        size_t batch_calls; /* login_batch calls that logged in */
+        int batch;            /* login_batch works (sim_set_batch) */
+        size_t batch_calls;   /* login_batch calls that logged in */
+        int in_batch;         /* a login_batch is under way */
+        size_t adds_in_batch; /* add_target calls while one was */
 };
 
 static int
@@ -223,6 +225,8 @@ sim_add_record(struct initiator *s, const struct initiator_login *l, struct va_e
         size_t i;
 
         plat_mutex_lock(s->mu);
+        if (s->in_batch)
+                s->adds_in_batch++;
         for (i = 0; i < s->nrecords; i++) {
                 if (portal_equal(&s->records[i].portal, &l->path->portal) &&
                     strcmp(s->records[i].iqn, l->path->iqn) == 0) {
@@ -294,9 +298,13 @@ sim_login_batch(struct initiator *s, const struct initiator_login *l, size_t n, 
 
         if (!s->batch)
                 return va_err_set(err, VA_E_UNSUPPORTED, "no batch login in this simulation");
+        plat_mutex_lock(s->mu);
+        s->in_batch = 1;
+        plat_mutex_unlock(s->mu);
         if (s->login_delay_ms)
                 plat_sleep_ms(s->login_delay_ms);
         plat_mutex_lock(s->mu);
+        s->in_batch = 0;
         s->batch_calls++;
         for (i = 0; i < n; i++) {
                 struct initiator_session ses;
@@ -701,6 +709,12 @@ size_t
 sim_batch_calls(struct initiator *s)
 {
         return s->batch_calls;
+}
+
+size_t
+sim_adds_during_batch(struct initiator *s)
+{
+        return s->adds_in_batch;
 }
 
 void

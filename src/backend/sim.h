@@ -32,6 +32,9 @@ void sim_set_multipath(struct initiator *ini, int available);
  * without one would. */
 void sim_set_batch(struct initiator *ini, int on);
 size_t sim_batch_calls(struct initiator *ini);
+/* add_target calls made while a login_batch was under way (open-iscsi's
+ * clears leftover records then: none may race it) */
+size_t sim_adds_during_batch(struct initiator *ini);
 void sim_mark_in_use(struct initiator *ini, const char *device_path, int in_use);
 void sim_drop_sessions(struct initiator *ini);
 

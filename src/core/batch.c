@@ -160,16 +160,24 @@ batch_wait(struct login_batch *b, const struct target_path *p)
         for (i = 0; i < b->n; i++)
                 if (same_path(b->l[i].path, &p->portal, p->iqn))
                         break;
-        if (i == b->n)
-                return 0;
         for (;;) {
-                enum item_state st;
+                enum item_state st = ITEM_MISSED;
+                int done;
 
                 plat_mutex_lock(b->mu);
-                st = b->state[i];
+                if (i < b->n)
+                        st = b->state[i];
+                done = b->done;
                 plat_mutex_unlock(b->mu);
-                if (st != ITEM_PENDING)
+                if (i < b->n && st != ITEM_PENDING)
                         return st == ITEM_UP;
+                /* A path outside the batch (discovered at run time, a
+                 * failover alternative, one whose record failed) waits for
+                 * the batch to end: until then the backend may be clearing
+                 * leftover records, and a record this path writes now
+                 * could look like one. */
+                if (i == b->n && done)
+                        return 0;
                 /* the watcher marks every 100 ms; up to --jobs of us wait */
                 plat_sleep_ms(25);
         }

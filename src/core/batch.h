@@ -24,9 +24,10 @@ struct login_batch *batch_start(const struct initiator_ops *ops, struct initiato
  * wait. One list_sessions every 100 ms, not one per waiting worker. */
 void batch_watch(struct login_batch *b);
 
-/* Waits until the batch has settled path p. 1 when the batch brought its
- * session up, 0 when p is not in the batch or did not come up. b may be
- * NULL. */
+/* Waits until the batch has settled path p (a path not in the batch: until
+ * the batch has ended, so the backend's batch never races its record). 1
+ * when the batch brought its session up, 0 when p is not in the batch or
+ * did not come up. b may be NULL. */
 int batch_wait(struct login_batch *b, const struct target_path *p);
 
 /* Joins the batch's thread and frees it; b may be NULL. */

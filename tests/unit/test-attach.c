@@ -322,6 +322,46 @@ TEST(batch_login_then_alone)
         initiator_sim_ops.close(ini);
 }
 
+/* A path outside the batch (here: found by SendTargets) records its
+ * target only once the batch has ended: the backend's batch may be clearing
+ * leftover records meanwhile. */
+TEST(batch_holds_other_records_back)
+{
+        struct initiator *ini = sim();
+        struct volume_set s;
+        struct attach_report rep;
+        struct attach_options o = opts();
+        char b[1024], c[1024];
+
+        ASSERT_OK(sim_add_target(ini, IQN_A, "127.0.0.1", 1, NULL, NULL, NULL, NULL));
+        ASSERT_OK(sim_add_target(ini, IQN_A, "127.0.0.2", 1, NULL, NULL, NULL, NULL));
+        ASSERT_OK(sim_add_target(ini, IQN_B, "127.0.0.1", 1, NULL, NULL, NULL, NULL));
+        ASSERT_OK(sim_add_target(ini, IQN_C, "127.0.0.1", 1, NULL, NULL, NULL, NULL));
+        item(b, sizeof(b), "11111111-0000-0000-0000-00000000000b", "127.0.0.1", IQN_B, 0, NULL,
+             NULL, NULL);
+        item(c, sizeof(c), "11111111-0000-0000-0000-00000000000c", "127.0.0.1", IQN_C, 0, NULL,
+             NULL, NULL);
+        (void)snprintf(doc, sizeof(doc),
+                       "{\"volumes\":[%s,%s,{\"driver_volume_type\":\"iscsi\","
+                       "\"connector\":{\"multipath\":true},\"data\":{\"volume_id\":"
+                       "\"11111111-0000-0000-0000-00000000000a\",\"target_portal\":"
+                       "\"127.0.0.1\",\"target_iqn\":\"" IQN_A "\",\"target_lun\":0}}]}",
+                       b, c);
+        ASSERT_OK(parse(&s, doc));
+        sim_set_batch(ini, 1);
+        sim_set_login_delay_ms(ini, 200);
+        ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
+        ASSERT_EQ_INT(sim_batch_calls(ini), 1);
+        ASSERT_EQ_INT(rep.v[0].status, ATTACH_OK);
+        ASSERT_EQ_INT(rep.v[1].status, ATTACH_OK);
+        ASSERT_EQ_INT(rep.v[2].status, ATTACH_OK);
+        ASSERT_EQ_INT(rep.v[2].npaths, 2);
+        ASSERT_EQ_INT(sim_adds_during_batch(ini), 0);
+        attach_report_free(&rep);
+        volume_set_free(&s);
+        initiator_sim_ops.close(ini);
+}
+
 TEST(detach_refuses_busy_device)
 {
         struct initiator *ini = sim();
