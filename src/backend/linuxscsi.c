@@ -349,9 +349,11 @@ udev_wait(const char *name)
                                name);
                         return;
                 }
-                /* up to --jobs workers wait here at once at boot: back off */
+                /* up to --jobs workers wait here at once at boot: back
+                 * off, but not past 40 ms, which a one-volume boot would
+                 * wait for nothing */
                 plat_sleep_ms(pause);
-                if (pause < 100)
+                if (pause < 40)
                         pause *= 2;
         }
 }

@@ -232,8 +232,10 @@ wait_device(struct engine *e, struct attach_path *ap)
                                           ap->path.iqn, portal, ap->path.host_lun,
                                           e->o->device_timeout_ms);
                 }
+                /* capped low: every ms of overshoot is boot time, and
+                 * the disk usually comes within a few hundred ms */
                 plat_sleep_ms(pause);
-                if (pause < 250)
+                if (pause < 40)
                         pause *= 2;
                 /* A LUN that was mapped after login only shows up on a new
                  * scan: ask again every 2 s. */
