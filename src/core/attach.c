@@ -153,12 +153,13 @@ target_lock(struct engine *e, const struct target_path *p)
         return m;
 }
 
-/* added: the batch recorded the target already */
+/* added: the batch recorded the target already; deadline: when to stop
+ * retrying (counted from before any wait for the batch, so a path the
+ * batch missed still ends within --deadline plus one attempt) */
 static int
 login_with_retries(struct engine *e, const struct volume *v, struct attach_path *ap,
-                   const struct initiator_login *l, int added)
+                   const struct initiator_login *l, int added, uint64_t deadline)
 {
-        uint64_t deadline = plat_monotonic_ms() + e->o->login_deadline_ms;
         unsigned retry = 0;
         int r;
 
@@ -256,6 +257,7 @@ run_path(struct engine *e, size_t vi, size_t pi)
         struct initiator_login l;
         struct plat_mutex *lock;
         char portal[PORTAL_TEXT_MAX];
+        uint64_t deadline;
         int r, batched;
 
         memset(&l, 0, sizeof(l));
@@ -268,6 +270,7 @@ run_path(struct engine *e, size_t vi, size_t pi)
         (void)portal_format(&ap->path.portal, portal, sizeof(portal));
 
         /* a path in the batch waits for it; one it missed logs in alone */
+        deadline = plat_monotonic_ms() + e->o->login_deadline_ms;
         batched = batch_wait(e->batch, &ap->path);
         lock = target_lock(e, &ap->path);
         if (lock == NULL) {
@@ -276,7 +279,7 @@ run_path(struct engine *e, size_t vi, size_t pi)
         }
         plat_mutex_lock(lock);
         va_err_clear(&ap->err);
-        r = login_with_retries(e, v, ap, &l, batched);
+        r = login_with_retries(e, v, ap, &l, batched, deadline);
         if (r == 0 && batched)
                 ap->session.reused = 0; /* this run's batch logged it in */
         if (r < 0 && ap->session.handle[0] == '\0') {
