@@ -810,7 +810,8 @@ static int
 batch_leftover(const char *path, const char *iqn, char *const *want, size_t nwant,
                const struct initiator_session *ses, size_t nses)
 {
-        char *text = NULL, iface[64], addr[96], port[8];
+        char *text = NULL, iface[64], addr[96] = "", port[8] = "";
+        struct portal p;
         size_t len = 0, i;
         struct va_err e;
         int ours;
@@ -829,13 +830,12 @@ batch_leftover(const char *path, const char *iqn, char *const *want, size_t nwan
         free(text);
         if (!ours)
                 return 0;
-        for (i = 0; i < nses; i++) {
-                char a[96];
-
-                record_addr(&ses[i].portal, a, sizeof(a));
-                if (strcmp(ses[i].iqn, iqn) == 0 && strcmp(a, addr) == 0 &&
-                    strtoul(port, NULL, 10) == ses[i].portal.port)
-                        return 1; /* logged in: the batch leaves it as it is */
+        /* matched as find_session matches: the address as sysfs gives it */
+        if (portal_addr_parse(addr, &p) == 0) {
+                p.port = (unsigned)strtoul(port, NULL, 10);
+                for (i = 0; i < nses; i++)
+                        if (strcmp(ses[i].iqn, iqn) == 0 && portal_equal(&ses[i].portal, &p))
+                                return 1; /* logged in: the batch leaves it as it is */
         }
         if (unlink(path) != 0)
                 return -VA_E_IO;

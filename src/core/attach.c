@@ -247,6 +247,20 @@ wait_device(struct engine *e, struct attach_path *ap)
         }
 }
 
+/* What a login of path p of volume v needs (run_path, the batch). */
+static void
+login_for(const struct engine *e, const struct volume *v, const struct target_path *p,
+          int multipath, struct initiator_login *l)
+{
+        memset(l, 0, sizeof(*l));
+        l->path = p;
+        l->auth = &v->auth;
+        l->discovery = &v->discovery;
+        l->initiator_name = e->initiator_name;
+        l->multipath = multipath;
+        l->timeout_ms = e->o->login_attempt_ms;
+}
+
 /* Logs one path in and waits for its device. */
 static int
 run_path(struct engine *e, size_t vi, size_t pi)
@@ -260,13 +274,7 @@ run_path(struct engine *e, size_t vi, size_t pi)
         uint64_t deadline;
         int r, batched;
 
-        memset(&l, 0, sizeof(l));
-        l.path = &ap->path;
-        l.auth = &v->auth;
-        l.discovery = &v->discovery;
-        l.initiator_name = e->initiator_name;
-        l.multipath = res->npaths > 1 && res->policy != PATHS_SINGLE;
-        l.timeout_ms = e->o->login_attempt_ms;
+        login_for(e, v, &ap->path, res->npaths > 1 && res->policy != PATHS_SINGLE, &l);
         (void)portal_format(&ap->path.portal, portal, sizeof(portal));
 
         /* a path in the batch waits for it; one it missed logs in alone */
@@ -634,16 +642,8 @@ start_batch(struct engine *e)
                 if (v->policy == PATHS_DISCOVER ||
                     (v->auth.kind == AUTH_MUTUAL && !(e->ops->caps & INITIATOR_CAP_MUTUAL_CHAP)))
                         continue;
-                for (k = 0; k < (multi ? res->npaths : 1); k++) {
-                        struct initiator_login *l = &e->batch_logins[n++];
-
-                        l->path = &res->paths[k].path;
-                        l->auth = &v->auth;
-                        l->discovery = &v->discovery;
-                        l->initiator_name = e->initiator_name;
-                        l->multipath = multi;
-                        l->timeout_ms = e->o->login_attempt_ms;
-                }
+                for (k = 0; k < (multi ? res->npaths : 1); k++)
+                        login_for(e, v, &res->paths[k].path, multi, &e->batch_logins[n++]);
         }
         return batch_start(e->ops, e->ini, e->batch_logins, n);
 }

@@ -96,12 +96,7 @@ batch_start(const struct initiator_ops *ops, struct initiator *ini, const struct
         return b;
 fail:
         free(ses);
-        if (b != NULL) {
-                plat_mutex_free(b->mu);
-                free(b->state);
-                free(b->l);
-                free(b);
-        }
+        batch_free(b); /* no thread started */
         return NULL;
 }
 
@@ -188,7 +183,8 @@ batch_free(struct login_batch *b)
 {
         if (b == NULL)
                 return;
-        plat_thread_join(b->thread);
+        if (b->thread != NULL)
+                plat_thread_join(b->thread);
         plat_mutex_free(b->mu);
         free(b->state);
         free(b->l);
