@@ -164,11 +164,6 @@ wwid_known(const char *wwid)
         struct va_err e;
         int found;
 
-        if (wwid[0] == '\0')
-                return 0;
-        va_err_clear(&e);
-        if (plat_read_file(WWIDS_FILE, 4u << 20, &text, &len, &e) < 0)
-                return 0;
         /* multipath-tools keys maps by udev's ID_SERIAL, scsi_id's form of
          * the sysfs wwid: the designator type as a digit, then the id
          * ("naa.6001..." -> "36001..."). A form not known here only costs
@@ -178,6 +173,9 @@ wwid_known(const char *wwid)
         else if (strncmp(wwid, "eui.", 4) == 0)
                 (void)snprintf(line, sizeof(line), "/2%s/", wwid + 4);
         else
+                return 0;
+        va_err_clear(&e);
+        if (plat_read_file(WWIDS_FILE, 4u << 20, &text, &len, &e) < 0)
                 return 0;
         found = strstr(text, line) != NULL;
         free(text);
