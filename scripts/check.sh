@@ -28,7 +28,7 @@ stage() {
 }
 
 format() {
-        files=$(find src tests/unit tests/fuzz tests/wine -name '*.[ch]' 2>/dev/null)
+        files=$(find src tests/unit tests/fuzz tests/wine tests/backend-sim -name '*.[ch]' 2>/dev/null)
         # shellcheck disable=SC2086
         clang-format --dry-run -Werror $files && scripts/checksrc.sh
 }

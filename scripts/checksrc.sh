@@ -5,7 +5,7 @@
 set -u
 cd "$(dirname "$0")/.."
 status=0
-files=$(find src tests/unit tests/fuzz tests/wine -name '*.[ch]' 2>/dev/null)
+files=$(find src tests/unit tests/fuzz tests/wine tests/backend-sim -name '*.[ch]' 2>/dev/null)
 
 banned='\b(system|popen|sprintf|vsprintf|strcpy|strcat|strncpy|strtok|atoi|atol|gets)\s*\('
 if grep -nE "$banned" $files; then
@@ -24,8 +24,25 @@ if grep -nE '(^|[^:"])//' $(echo "$files" | grep '^src/'); then
 fi
 # a secret's bytes may only go to a backend's root-only record or login struct
 if grep -n 'secret_bytes' $(echo "$files" | grep '^src/') |
-        grep -vE '^src/core/secret\.[ch]:|^src/backend/(openiscsi|iscsidsc|sim)\.c:|^src/core/crosscheck\.c:'; then
+        grep -vE '^src/base/secret\.[ch]:|^src/backend/(openiscsi|iscsidsc)\.c:|^src/core/crosscheck\.c:'; then
         echo "checksrc: secret_bytes() used outside a backend"
         status=1
 fi
+# layers: a file in src/LAYER/ includes only its own layer's headers and
+# those src/layers.txt lists for it (the build enforces the same)
+layers=$(grep -vE '^\s*(#|$)' src/layers.txt)
+for f in $(echo "$files" | grep '^src/'); do
+        layer=${f#src/}
+        layer=${layer%%/*}
+        allowed="$layer $(echo "$layers" | sed -n "s/^$layer:\(.*\)/\1/p")"
+        for inc in $(sed -n 's/^\s*#\s*include\s*"\([a-z]*\)\/.*/\1/p' "$f" | sort -u); do
+                case " $allowed " in
+                *" $inc "*) ;;
+                *)
+                        echo "$f: includes a header of layer '$inc', above or beside '$layer' (src/layers.txt)"
+                        status=1
+                        ;;
+                esac
+        done
+done
 exit $status

@@ -1,9 +1,9 @@
-/* The backend table: the OS's own initiator by default, the simulator for
- * tests. The one place, with platform/, where the OS is chosen. */
+/* The backend table: the OS's own initiator. The one place, with
+ * platform/, where the OS is chosen. The simulator (tests/sim/) is test
+ * code: tests hand its table to the engines themselves. */
 #include <string.h>
 
-#include "backend/initiator.h"
-#include "backend/sim.h"
+#include "core/initiator.h"
 
 #ifdef _WIN32
 extern const struct initiator_ops initiator_iscsidsc_ops;
@@ -15,7 +15,6 @@ extern const struct initiator_ops initiator_openiscsi_ops;
 
 static const struct initiator_ops *const backends[] = {
         &BACKEND_DEFAULT,
-        &initiator_sim_ops,
 };
 
 const struct initiator_ops *

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 /* The codes volattach branches on (iscsierr.h; windows-iscsi.md 5). */
 #define ISDSC_OK                             0x00000000u

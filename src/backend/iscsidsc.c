@@ -11,10 +11,10 @@
 
 #include "iscsidsc.h"
 
-#include "backend/initiator.h"
+#include "core/initiator.h"
 #include "backend/iscsidsc-util.h"
-#include "core/log.h"
-#include "core/secret.h"
+#include "base/log.h"
+#include "base/secret.h"
 #include "platform/platform.h"
 #include "platform/win32-util.h"
 

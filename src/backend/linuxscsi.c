@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <linux/fs.h>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "platform/platform.h"
 
 #define SYS_SESSIONS    "/sys/class/iscsi_session"

@@ -4,7 +4,7 @@
 #ifndef VOLATTACH_BACKEND_LINUXSCSI_H
 #define VOLATTACH_BACKEND_LINUXSCSI_H
 
-#include "backend/initiator.h"
+#include "core/initiator.h"
 
 int lscsi_list_sessions(struct initiator_session **ret, size_t *ret_n, struct va_err *err);
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "backend/linuxscsi.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "platform/platform.h"
 
 static int

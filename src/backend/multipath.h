@@ -3,7 +3,7 @@
 #ifndef VOLATTACH_BACKEND_MULTIPATH_H
 #define VOLATTACH_BACKEND_MULTIPATH_H
 
-#include "backend/initiator.h"
+#include "core/initiator.h"
 
 int mpath_ready(void);
 int mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_device *ret,

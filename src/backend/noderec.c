@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/secret.h"
+#include "base/secret.h"
 
 #define NODEREC_MAX (256 * 1024)
 

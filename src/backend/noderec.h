@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 struct noderec_set {
         const char *key;

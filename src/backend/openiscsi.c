@@ -12,12 +12,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend/initiator.h"
+#include "core/initiator.h"
 #include "backend/linuxscsi.h"
 #include "backend/multipath.h"
 #include "backend/noderec.h"
-#include "core/log.h"
-#include "core/secret.h"
+#include "base/log.h"
+#include "base/secret.h"
 #include "platform/platform.h"
 
 #define ISCSI_ROOT      "/etc/iscsi"

@@ -7,7 +7,7 @@
 #include "cli/record.h"
 #include "cli/report.h"
 #include "core/attach.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "platform/platform.h"
 
 static const char *const status_name[] = { "attached", "degraded", "failed" };

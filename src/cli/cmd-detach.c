@@ -8,7 +8,7 @@
 #include "cli/cli.h"
 #include "cli/record.h"
 #include "core/detach.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "platform/platform.h"
 
 /* Without a state record (it lives in /run, so a lost record is rare), the

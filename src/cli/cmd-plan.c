@@ -3,9 +3,9 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
-#include "backend/initiator.h"
+#include "core/initiator.h"
 #include "cli/report.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "core/plan.h"
 
 static int

@@ -8,7 +8,7 @@
 #include "cli/record.h"
 #include "cli/report.h"
 #include "core/detach.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "platform/platform.h"
 
 cJSON *report_device_json(const struct initiator_device *d);

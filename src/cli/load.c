@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include "core/log.h"
+#include "base/log.h"
 
 int
 cli_exit_worst(int a, int b)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "platform/platform.h"
 
 static const char usage_text[] =

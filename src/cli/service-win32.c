@@ -9,7 +9,7 @@
 
 #include "cli/record.h"
 #include "cli/service.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "platform/platform.h"
 #include "platform/win32-util.h"
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "core/batch.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "platform/platform.h"
 
 enum job_kind {

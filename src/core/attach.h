@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-#include "backend/initiator.h"
+#include "core/initiator.h"
 #include "core/volume.h"
 
 struct attach_options {

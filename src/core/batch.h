@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "backend/initiator.h"
+#include "core/initiator.h"
 
 struct login_batch;
 

@@ -1,7 +1,7 @@
 /* Rules that need every volume at once: a volume listed twice, two volumes
  * on one LUN, one target with two sets of credentials, two initiator names.
  * When two items disagree, neither is attached: volattach does not guess. */
-#include "core/log.h"
+#include "base/log.h"
 #include "core/volume.h"
 
 #include <stdio.h>

@@ -5,7 +5,7 @@
 #ifndef VOLATTACH_CORE_DETACH_H
 #define VOLATTACH_CORE_DETACH_H
 
-#include "backend/initiator.h"
+#include "core/initiator.h"
 #include "core/volume.h"
 
 struct attached_path {

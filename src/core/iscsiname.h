@@ -4,7 +4,7 @@
 #ifndef VOLATTACH_CORE_ISCSINAME_H
 #define VOLATTACH_CORE_ISCSINAME_H
 
-#include "core/err.h"
+#include "base/err.h"
 
 #define ISCSI_NAME_MAX 223
 

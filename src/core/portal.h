@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 #define PORTAL_HOST_MAX     253 /* longest DNS name (RFC 1035) */
 #define PORTAL_ZONE_MAX     15  /* IFNAMSIZ - 1 */

@@ -6,10 +6,10 @@
 
 #include <stddef.h>
 
-#include "core/diag.h"
+#include "base/diag.h"
 #include "core/iscsiname.h"
 #include "core/portal.h"
-#include "core/secret.h"
+#include "base/secret.h"
 
 #define VOLUME_ID_LEN    36  /* canonical UUID text */
 #define VOLUME_MAX       256 /* items per document, and volumes per run */

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "core/volume.h"
 
 #define META_DOC_MAX (1024 * 1024) /* 1 MiB per document (policy, INDEX.md) */

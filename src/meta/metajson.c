@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "base/ascii.h"
+#include "base/log.h"
 #include "meta/jsoncheck.h"
 
 /* Per-item parsing state: where the item is, what is known of it so far,
@@ -153,23 +154,6 @@ get(struct item *it, const cJSON *obj, const char *objname, const char *key, enu
                                          : "an array",
                    json_type_name(j));
         return NULL;
-}
-
-static int
-ascii_ieq(const char *a, const char *b)
-{
-        for (;; a++, b++) {
-                char x = *a, y = *b;
-
-                if (x >= 'A' && x <= 'Z')
-                        x = (char)(x - 'A' + 'a');
-                if (y >= 'A' && y <= 'Z')
-                        y = (char)(y - 'A' + 'a');
-                if (x != y)
-                        return 0;
-                if (x == '\0')
-                        return 1;
-        }
 }
 
 /* LUN: a JSON integer, or a string of decimal digits (accepted with a

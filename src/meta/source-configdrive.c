@@ -7,9 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
-#include "meta/fsimage.h"
+#include "base/log.h"
+#include "fs/fsimage.h"
 #include "platform/platform.h"
+
+/* The filesystem readers take a read-at callback; a platform block device
+ * is one. */
+static int
+blockdev_read_at(void *ctx, uint64_t offset, void *buf, size_t len)
+{
+        return plat_blockdev_read_at(ctx, offset, buf, len);
+}
 
 int
 meta_configdrive_read(const char *dev, int require_label, struct meta_docs *ret, struct va_err *err)
@@ -22,14 +30,18 @@ meta_configdrive_read(const char *dev, int require_label, struct meta_docs *ret,
                 { "openstack/latest/vendor_data.json", META_DOC_VENDOR_DATA },
                 { "openstack/latest/vendor_data2.json", META_DOC_VENDOR_DATA2 },
         };
+        struct plat_blockdev *bd;
         struct fs_source src;
         struct fs_info info;
         size_t i;
         int r;
 
-        r = plat_blockdev_open(dev, &src, err);
+        r = plat_blockdev_open(dev, &bd, err);
         if (r < 0)
                 return r;
+        src.read_at = blockdev_read_at;
+        src.size = plat_blockdev_size(bd);
+        src.ctx = bd;
         memset(&info, 0, sizeof(info));
         r = fs_probe(&src, &info, err);
         if (r < 0) {
@@ -98,6 +110,6 @@ meta_configdrive_read(const char *dev, int require_label, struct meta_docs *ret,
         (void)snprintf(ret->origin, sizeof(ret->origin), "config drive %s (%s, label %s)", dev,
                        info.kind == FS_KIND_ISO9660 ? "iso9660" : "vfat", info.label);
 out:
-        plat_blockdev_close(&src);
+        plat_blockdev_close(bd);
         return r;
 }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/secret.h"
+#include "base/secret.h"
 
 /* The libcurl calls used here, resolved from the library once. */
 static struct {

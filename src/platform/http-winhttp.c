@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/secret.h"
+#include "base/secret.h"
 #include "platform/platform.h"
 #include "platform/win32-util.h"
 

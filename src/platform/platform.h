@@ -7,9 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
-
-struct fs_source; /* meta/fsimage.h: a read-at callback over a device */
+#include "base/err.h"
 
 /* --- files --- */
 
@@ -102,9 +100,14 @@ void plat_http_response_free(struct plat_http_response *r);
 int plat_configdrive_candidates(char ***ret, size_t *ret_n, struct va_err *err);
 void plat_string_list_free(char **list, size_t n);
 
-/* Opens a block device or image file read-only as an fs_source. */
-int plat_blockdev_open(const char *path, struct fs_source *ret, struct va_err *err);
-void plat_blockdev_close(struct fs_source *src);
+/* A block device or image file opened read-only (Windows: a raw disk, with
+ * an "@OFFSET+LENGTH" suffix for a partition on it). */
+struct plat_blockdev;
+int plat_blockdev_open(const char *path, struct plat_blockdev **ret, struct va_err *err);
+uint64_t plat_blockdev_size(const struct plat_blockdev *b);
+/* Reads exactly len bytes at offset: 0, or -VA_E_IO. */
+int plat_blockdev_read_at(struct plat_blockdev *b, uint64_t offset, void *buf, size_t len);
+void plat_blockdev_close(struct plat_blockdev *b);
 
 /* --- logging and process --- */
 

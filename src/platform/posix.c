@@ -29,8 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/log.h"
-#include "core/secret.h"
+#include "base/log.h"
+#include "base/secret.h"
 
 extern char **environ;
 

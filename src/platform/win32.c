@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
-#include "core/secret.h"
+#include "base/log.h"
+#include "base/secret.h"
 #include "platform/platform.h"
 #include "platform/win32-util.h"
 

@@ -13,7 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "meta/meta.h"
 #include "meta/source.h"
 #include "platform/platform.h"

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend/sim.h"
+#include "backend-sim/sim.h"
 #include "core/attach.h"
 #include "core/detach.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "harness.h"
 #include "meta/meta.h"
 #include "platform/platform.h"

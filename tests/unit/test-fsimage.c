@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "meta/fsimage.h"
+#include "fs/fsimage.h"
 
 /* An image in memory, read through a counting, optionally failing callback. */
 struct img {

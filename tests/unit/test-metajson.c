@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "harness.h"
 #include "meta/meta.h"
 #include "platform/platform.h"

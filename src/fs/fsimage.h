@@ -1,13 +1,13 @@
 /* Reading a config drive's filesystem (iso9660 or FAT) in userspace through
  * a read-at callback: nothing is mounted, so it works unprivileged, on raw
  * Windows partitions and under a fuzzer. Every structure read is untrusted. */
-#ifndef VOLATTACH_META_FSIMAGE_H
-#define VOLATTACH_META_FSIMAGE_H
+#ifndef VOLATTACH_FS_FSIMAGE_H
+#define VOLATTACH_FS_FSIMAGE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 struct fs_source {
         /* Reads exactly len bytes at offset; returns 0, or a negative va_errcode. */

@@ -2,13 +2,13 @@
  * open-iscsi where the two OS initiators agree: logins check CHAP, a second
  * login to the same target and portal reuses the session, devices appear
  * per LUN after a scan, a session still used by another LUN survives. */
-#include "backend/sim.h"
+#include "backend-sim/sim.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/secret.h"
+#include "base/secret.h"
 #include "platform/platform.h"
 
 #define SIM_MAX 128

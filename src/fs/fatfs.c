@@ -1,7 +1,7 @@
 /* FAT12/16/32 read-only lookup after Microsoft's "FAT: General Overview of
  * On-Disk Format" (v1.03): BPB checks, FAT type by cluster count, VFAT long
  * names, and cluster chains walked with length, range and loop checks. */
-#include "meta/fsimage.h"
+#include "fs/fsimage.h"
 
 #include <inttypes.h>
 #include <stdio.h>

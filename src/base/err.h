@@ -1,7 +1,7 @@
 /* Error codes and the caller-owned error record that carries a readable,
  * context-rich message up to the one place that logs it (the CLI). */
-#ifndef VOLATTACH_CORE_ERR_H
-#define VOLATTACH_CORE_ERR_H
+#ifndef VOLATTACH_BASE_ERR_H
+#define VOLATTACH_BASE_ERR_H
 
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
 /* CHAP secrets as their own opaque type: no printing helper exists, the bytes
  * are reachable only through secret_bytes() for the code that hands them to
  * an initiator, and they are wiped when freed. */
-#ifndef VOLATTACH_CORE_SECRET_H
-#define VOLATTACH_CORE_SECRET_H
+#ifndef VOLATTACH_BASE_SECRET_H
+#define VOLATTACH_BASE_SECRET_H
 
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /* Secret storage: copies in, wipes on free. */
-#include "core/secret.h"
+#include "base/secret.h"
 
 #include <stdlib.h>
 #include <string.h>

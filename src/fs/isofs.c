@@ -1,7 +1,7 @@
 /* ISO 9660 (ECMA-119) read-only lookup: volume descriptors, then names from
  * the Joliet tree, else Rock Ridge NM entries (SUSP), else plain ISO names.
  * Only single-extent, non-interleaved files are read. */
-#include "meta/fsimage.h"
+#include "fs/fsimage.h"
 
 #include <inttypes.h>
 #include <stdio.h>

@@ -1,10 +1,12 @@
 /* The filesystem-image front door: probing which reader applies, checking
  * and splitting paths, and the bounded helpers both readers share. */
-#include "meta/fsimage.h"
+#include "fs/fsimage.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "base/ascii.h"
 
 uint16_t
 fs_le16(const unsigned char *p)
@@ -56,12 +58,6 @@ fs_read(const struct fs_source *src, uint64_t off, void *buf, size_t len, const 
                 return va_err_set(err, r, "%s: reading %zu bytes at offset %" PRIu64 ": %s", what,
                                   len, off, va_strerror(r));
         return 0;
-}
-
-static int
-ascii_lower(int c)
-{
-        return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
 }
 
 int

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/log.h"
-#include "meta/fsimage.h"
+#include "base/ascii.h"
+#include "base/log.h"
 #include "platform/platform.h"
 #include "platform/win32-util.h"
 
@@ -51,7 +51,7 @@ lettered(char ***list, size_t *n)
                 if (!GetVolumeInformationW(d, label, MAX_PATH + 1, NULL, NULL, NULL, NULL, 0))
                         continue; /* e.g. an empty CD drive */
                 u = win_utf8(label);
-                if (u != NULL && fs_label_is_config_drive(u)) {
+                if (u != NULL && ascii_ieq(u, "config-2")) {
                         root = win_utf8(d);
                         if (root == NULL || list_add(list, n, root) < 0) {
                                 free(root);
@@ -132,18 +132,18 @@ plat_configdrive_candidates(char ***ret, size_t *ret_n, struct va_err *err)
         return 0;
 }
 
-struct rawdev {
+struct plat_blockdev {
         HANDLE h;
         uint64_t base; /* partition start within the disk */
+        uint64_t size;
         unsigned char *bounce;
 };
 
 /* Raw disks take only sector-aligned reads: read the aligned span through a
  * bounce buffer and copy the part asked for. */
-static int
-raw_read_at(void *ctx, uint64_t offset, void *buf, size_t len)
+int
+plat_blockdev_read_at(struct plat_blockdev *d, uint64_t offset, void *buf, size_t len)
 {
-        struct rawdev *d = ctx;
         unsigned char *out = buf;
 
         while (len > 0) {
@@ -170,16 +170,16 @@ raw_read_at(void *ctx, uint64_t offset, void *buf, size_t len)
 }
 
 int
-plat_blockdev_open(const char *path, struct fs_source *ret, struct va_err *err)
+plat_blockdev_open(const char *path, struct plat_blockdev **ret, struct va_err *err)
 {
         char name[512];
         const char *at = strchr(path, '@');
         long long off = 0, len = -1;
-        struct rawdev *d;
+        struct plat_blockdev *d;
         wchar_t *w;
         HANDLE h;
 
-        memset(ret, 0, sizeof(*ret));
+        *ret = NULL;
         if (at != NULL) {
                 if (sscanf(at + 1, "%lld+%lld", &off, &len) != 2 || off < 0 || len <= 0)
                         return va_err_set(err, VA_E_INVAL, "%s: bad partition suffix", path);
@@ -225,21 +225,23 @@ plat_blockdev_open(const char *path, struct fs_source *ret, struct va_err *err)
         }
         d->h = h;
         d->base = (uint64_t)off;
-        ret->read_at = raw_read_at;
-        ret->size = (uint64_t)len;
-        ret->ctx = d;
+        d->size = (uint64_t)len;
+        *ret = d;
         return 0;
 }
 
-void
-plat_blockdev_close(struct fs_source *src)
+uint64_t
+plat_blockdev_size(const struct plat_blockdev *d)
 {
-        struct rawdev *d = src->ctx;
+        return d->size;
+}
 
+void
+plat_blockdev_close(struct plat_blockdev *d)
+{
         if (d == NULL)
                 return;
         VirtualFree(d->bounce, 0, MEM_RELEASE);
         CloseHandle(d->h);
         free(d);
-        src->ctx = NULL;
 }

@@ -1,11 +1,11 @@
 /* A list of warnings and errors collected while reading metadata, so the
  * parser stays silent and the CLI decides where they go (text, JSON, log). */
-#ifndef VOLATTACH_CORE_DIAG_H
-#define VOLATTACH_CORE_DIAG_H
+#ifndef VOLATTACH_BASE_DIAG_H
+#define VOLATTACH_BASE_DIAG_H
 
 #include <stddef.h>
 
-#include "core/err.h"
+#include "base/err.h"
 
 struct diag {
         int level; /* enum va_log_level */

@@ -1,12 +1,12 @@
 /* The simulator backend: an in-memory initiator with targets, sessions,
  * devices and fault injection, for unit tests of the engine and planner.
  * It proves the seam is complete: no core change was needed for it. */
-#ifndef VOLATTACH_BACKEND_SIM_H
-#define VOLATTACH_BACKEND_SIM_H
+#ifndef VOLATTACH_TESTS_BACKEND_SIM_H
+#define VOLATTACH_TESTS_BACKEND_SIM_H
 
 #include <stddef.h>
 
-#include "backend/initiator.h"
+#include "core/initiator.h"
 
 extern const struct initiator_ops initiator_sim_ops;
 

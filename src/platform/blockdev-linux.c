@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <linux/fs.h>
 
-#include "core/log.h"
-#include "meta/fsimage.h"
+#include "base/ascii.h"
+#include "base/log.h"
 
 static int
 list_add(char ***list, size_t *n, const char *s)
@@ -71,7 +71,7 @@ plat_configdrive_candidates(char ***ret, size_t *ret_n, struct va_err *err)
                         continue;
                 label = blkid_get_tag_value(cache, "LABEL", name);
                 type = blkid_get_tag_value(cache, "TYPE", name);
-                if (label != NULL && strcasecmp(label, "config-2") == 0 && type != NULL &&
+                if (label != NULL && ascii_ieq(label, "config-2") && type != NULL &&
                     (strcmp(type, "iso9660") == 0 || strcmp(type, "vfat") == 0)) {
                         va_log(VA_LOG_DEBUG, "config drive candidate %s (%s, label %s)", name, type,
                                label);
@@ -94,14 +94,14 @@ plat_configdrive_candidates(char ***ret, size_t *ret_n, struct va_err *err)
         return 0;
 }
 
-struct blockdev {
+struct plat_blockdev {
         int fd;
+        uint64_t size;
 };
 
-static int
-blockdev_read_at(void *ctx, uint64_t offset, void *buf, size_t len)
+int
+plat_blockdev_read_at(struct plat_blockdev *b, uint64_t offset, void *buf, size_t len)
 {
-        struct blockdev *b = ctx;
         size_t done = 0;
 
         while (done < len) {
@@ -117,14 +117,14 @@ blockdev_read_at(void *ctx, uint64_t offset, void *buf, size_t len)
 }
 
 int
-plat_blockdev_open(const char *path, struct fs_source *ret, struct va_err *err)
+plat_blockdev_open(const char *path, struct plat_blockdev **ret, struct va_err *err)
 {
-        struct blockdev *b;
+        struct plat_blockdev *b;
         struct stat st;
         uint64_t size = 0;
         int fd;
 
-        memset(ret, 0, sizeof(*ret));
+        *ret = NULL;
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
                 return va_err_setn(err, errno == ENOENT ? VA_E_NOTFOUND : VA_E_IO, errno,
@@ -151,20 +151,22 @@ plat_blockdev_open(const char *path, struct fs_source *ret, struct va_err *err)
                 return va_err_set(err, VA_E_NOMEM, "out of memory");
         }
         b->fd = fd;
-        ret->read_at = blockdev_read_at;
-        ret->size = size;
-        ret->ctx = b;
+        b->size = size;
+        *ret = b;
         return 0;
 }
 
-void
-plat_blockdev_close(struct fs_source *src)
+uint64_t
+plat_blockdev_size(const struct plat_blockdev *b)
 {
-        struct blockdev *b = src->ctx;
+        return b->size;
+}
 
+void
+plat_blockdev_close(struct plat_blockdev *b)
+{
         if (b == NULL)
                 return;
         (void)close(b->fd);
         free(b);
-        src->ctx = NULL;
 }

@@ -1,6 +1,6 @@
 /* Diagnostics collected while reading metadata. */
-#include "core/diag.h"
-#include "core/err.h"
+#include "base/diag.h"
+#include "base/err.h"
 
 #include <stdarg.h>
 #include <stdio.h>

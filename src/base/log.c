@@ -1,5 +1,5 @@
 /* Logging: level filter, sinks, and safe quoting of untrusted values. */
-#include "core/log.h"
+#include "base/log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -3,13 +3,13 @@
  * retries and waits); a backend only knows how to do one step on its OS.
  * Backends: openiscsi.c (Linux), iscsidsc.c (Windows), sim.c (in memory,
  * for tests). New members are only ever appended. */
-#ifndef VOLATTACH_BACKEND_INITIATOR_H
-#define VOLATTACH_BACKEND_INITIATOR_H
+#ifndef VOLATTACH_CORE_INITIATOR_H
+#define VOLATTACH_CORE_INITIATOR_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/err.h"
+#include "base/err.h"
 #include "core/volume.h"
 
 struct initiator; /* one backend instance, opaque to the core */

@@ -1,10 +1,10 @@
 /* Logging with syslog-numbered levels and a replaceable sink (stderr by
  * default; the system log or the Windows Event Log when run as a service).
  * Thread-safe: each message is formatted into its own buffer. */
-#ifndef VOLATTACH_CORE_LOG_H
-#define VOLATTACH_CORE_LOG_H
+#ifndef VOLATTACH_BASE_LOG_H
+#define VOLATTACH_BASE_LOG_H
 
-#include "core/err.h"
+#include "base/err.h"
 
 enum va_log_level {
         VA_LOG_ERR = 3,

@@ -1,5 +1,5 @@
 /* Error records: formatting with context, and the text for each code. */
-#include "core/err.h"
+#include "base/err.h"
 
 #include <stdarg.h>
 #include <stdio.h>
