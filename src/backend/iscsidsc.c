@@ -613,21 +613,6 @@ wd_login(struct initiator *ini, const struct initiator_login *l, struct initiato
 }
 
 static int
-wd_discover(struct initiator *ini, const struct portal *p, const struct auth *auth,
-            struct initiator_target **ret, size_t *ret_n, struct va_err *err)
-{
-        (void)ini;
-        (void)p;
-        (void)auth;
-        (void)ret;
-        (void)ret_n;
-        /* never called: the backend does not claim INITIATOR_CAP_DISCOVERY,
-         * so the engine uses the listed portal (ReportIScsiTargetsW does not
-         * say which portals offer which target) */
-        return va_err_set(err, VA_E_UNSUPPORTED, "per-portal SendTargets is not available");
-}
-
-static int
 session_id(const struct initiator_session *s, ISCSI_UNIQUE_SESSION_ID *sid)
 {
         uint64_t au, as;
@@ -974,8 +959,7 @@ wd_remove_target(struct initiator *ini, const struct target_path *p, struct va_e
 
 const struct initiator_ops initiator_iscsidsc_ops = {
         .name = "iscsidsc",
-        .caps = INITIATOR_CAP_MULTIPATH | INITIATOR_CAP_MUTUAL_CHAP | INITIATOR_CAP_READONLY |
-                INITIATOR_CAP_DISKS_STAY,
+        .caps = INITIATOR_CAP_MUTUAL_CHAP | INITIATOR_CAP_DISKS_STAY,
         .service_name = "MSiSCSI",
         .open = wd_open,
         .close = wd_close,
@@ -983,7 +967,8 @@ const struct initiator_ops initiator_iscsidsc_ops = {
         .get_name = wd_get_name,
         .set_name = wd_set_name,
         .list_sessions = wd_list_sessions,
-        .discover = wd_discover,
+        /* no discover: ReportIScsiTargetsW does not say which portals offer
+         * which target, so a volume asking for SendTargets uses its portal */
         .add_target = wd_add_target,
         .login = wd_login,
         .find_device = wd_find_device,

@@ -1177,8 +1177,7 @@ oi_multipath_ready(struct initiator *ini)
 
 const struct initiator_ops initiator_openiscsi_ops = {
         .name = "open-iscsi",
-        .caps = INITIATOR_CAP_MULTIPATH | INITIATOR_CAP_MUTUAL_CHAP | INITIATOR_CAP_DISCOVERY |
-                INITIATOR_CAP_READONLY,
+        .caps = INITIATOR_CAP_MUTUAL_CHAP,
         .service_name = "iscsid",
         .open = oi_open,
         .close = oi_close,

@@ -1,5 +1,5 @@
 /* volattach plan: read and validate the metadata, print what attach would
- * do. Touches no initiator. */
+ * do with this OS's initiator. Touches no initiator. */
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -83,13 +83,21 @@ cmd_plan(struct cli *c)
 {
         struct meta_docs docs;
         struct volume_set set = { 0 };
-        struct plan_options po = { c->device_timeout_s, initiator_backend_default()->service_name,
-                                   c->enforce_multipath };
+        /* the default backend's table is static: its capabilities need no
+         * open initiator; whether multipathd runs would (strategy.h) */
+        struct plan_options po = { .device_timeout_s = c->device_timeout_s,
+                                   .ops = initiator_backend(c->backend),
+                                   .multipath_ready = STRATEGY_READY_UNKNOWN,
+                                   .enforce_multipath = c->enforce_multipath };
         struct plan p;
         int code;
 
         if (c->nargs > 0) {
                 fprintf(stderr, "volattach: plan takes no arguments\n");
+                return EXIT_USAGE;
+        }
+        if (po.ops == NULL) {
+                fprintf(stderr, "volattach: unknown backend '%s'\n", c->backend);
                 return EXIT_USAGE;
         }
         code = cli_load(c, &docs, &set);

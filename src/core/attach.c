@@ -1,6 +1,8 @@
 /* The attach engine. Work is a queue of jobs (a volume, or one path of a
  * multipath volume) run by a small pool of threads; a per-target lock makes
- * two volumes behind one target share one login instead of racing. */
+ * two volumes behind one target share one login instead of racing. Which
+ * way each volume goes is strategy_decide's; every pause and clock reading
+ * goes through the options' clock_ops. */
 #include "core/attach.h"
 
 #include <stdio.h>
@@ -31,11 +33,12 @@ struct engine {
         struct initiator *ini;
         const struct volume_set *set;
         const struct attach_options *o;
+        const struct clock_ops *clock;
         struct attach_report *rep;
         const char *initiator_name;
-        int multipath_ready;
 
-        struct plat_mutex *mu; /* guards everything below */
+        struct plat_mutex *mu;     /* guards everything below */
+        struct plat_cond *changed; /* a job queued, or a volume decided or finished */
         struct job *queue;
         size_t qhead, qlen, qcap;
         size_t active;   /* volumes not yet finished */
@@ -102,6 +105,7 @@ enqueue_locked(struct engine *e, enum job_kind kind, size_t vi, size_t pi)
 
                 if (nq == NULL) {
                         e->nomem = 1;
+                        plat_cond_broadcast(e->changed);
                         return -VA_E_NOMEM;
                 }
                 e->queue = nq;
@@ -111,6 +115,7 @@ enqueue_locked(struct engine *e, enum job_kind kind, size_t vi, size_t pi)
         e->queue[e->qlen].vi = vi;
         e->queue[e->qlen].pi = pi;
         e->qlen++;
+        plat_cond_signal(e->changed);
         return 0;
 }
 
@@ -183,8 +188,9 @@ login_with_retries(struct engine *e, const struct volume *v, struct attach_path 
                 if (!attach_login_retryable(r))
                         return r;
                 {
-                        unsigned pause = attach_backoff_ms(retry++, plat_random_u32());
-                        uint64_t now = plat_monotonic_ms();
+                        const struct clock_ops *c = e->clock;
+                        unsigned pause = attach_backoff_ms(retry++, c->jitter(c->ctx));
+                        uint64_t now = c->now_ms(c->ctx);
 
                         /* the last attempt comes at the deadline, not a
                          * backoff step before it: "keep trying for S s" */
@@ -196,15 +202,18 @@ login_with_retries(struct engine *e, const struct volume *v, struct attach_path 
                                "volume %s: login to %s failed (%s); retrying in %u ms (attempt "
                                "%u)",
                                v->id, l->path->iqn, err.msg, pause, ap->attempts + 1);
-                        plat_sleep_ms(pause);
+                        c->sleep_ms(c->ctx, pause);
                 }
         }
 }
 
+/* A poll with a bounded backoff: the device's arrival is an event only the
+ * backend could see (udev, PnP), and the seam has no way to wait for it. */
 static int
 wait_device(struct engine *e, struct attach_path *ap)
 {
-        uint64_t start = plat_monotonic_ms(), last_scan = start;
+        const struct clock_ops *c = e->clock;
+        uint64_t start = c->now_ms(c->ctx), last_scan = start;
         uint64_t deadline = start + e->o->device_timeout_ms;
         unsigned pause = 10;
         int scan = 1, r;
@@ -222,7 +231,7 @@ wait_device(struct engine *e, struct attach_path *ap)
                         return r;
                 }
                 scan = 0;
-                if (plat_monotonic_ms() >= deadline) {
+                if (c->now_ms(c->ctx) >= deadline) {
                         char portal[PORTAL_TEXT_MAX];
 
                         (void)portal_format(&ap->path.portal, portal, sizeof(portal));
@@ -235,14 +244,14 @@ wait_device(struct engine *e, struct attach_path *ap)
                 }
                 /* capped low: every ms of overshoot is boot time, and
                  * the disk usually comes within a few hundred ms */
-                plat_sleep_ms(pause);
+                c->sleep_ms(c->ctx, pause);
                 if (pause < 40)
                         pause *= 2;
                 /* A LUN that was mapped after login only shows up on a new
                  * scan: ask again every 2 s. */
-                if (plat_monotonic_ms() - last_scan >= 2000) {
+                if (c->now_ms(c->ctx) - last_scan >= 2000) {
                         scan = 1;
-                        last_scan = plat_monotonic_ms();
+                        last_scan = c->now_ms(c->ctx);
                 }
         }
 }
@@ -274,11 +283,11 @@ run_path(struct engine *e, size_t vi, size_t pi)
         uint64_t deadline;
         int r, batched;
 
-        login_for(e, v, &ap->path, res->npaths > 1 && res->policy != PATHS_SINGLE, &l);
+        login_for(e, v, &ap->path, res->npaths > 1 && res->strategy.kind != STRATEGY_SINGLE, &l);
         (void)portal_format(&ap->path.portal, portal, sizeof(portal));
 
         /* a path in the batch waits for it; one it missed logs in alone */
-        deadline = plat_monotonic_ms() + e->o->login_deadline_ms;
+        deadline = e->clock->now_ms(e->clock->ctx) + e->o->login_deadline_ms;
         batched = batch_wait(e->batch, &ap->path);
         lock = target_lock(e, &ap->path);
         if (lock == NULL) {
@@ -325,7 +334,7 @@ finish_volume(struct engine *e, size_t vi)
         const struct volume *v = &e->set->v[vi];
         struct attach_result *res = &e->rep->v[vi];
         size_t i, nok = 0, first_ok = SIZE_MAX;
-        int multi = res->policy != PATHS_SINGLE && res->npaths > 1;
+        int multi = res->strategy.kind != STRATEGY_SINGLE && res->npaths > 1;
 
         for (i = 0; i < res->npaths; i++) {
                 if (res->paths[i].ok) {
@@ -371,7 +380,7 @@ finish_volume(struct engine *e, size_t vi)
                 if (e->ops->multipath_assemble(e->ini, devs, nok, &res->device, &err) < 0) {
                         res->device = res->paths[first_ok].device;
                         res->err = err;
-                        if (v->enforce_multipath || e->o->enforce_multipath) {
+                        if (res->strategy.enforced) {
                                 res->status = ATTACH_FAILED;
                                 va_err_prefix(&res->err, "multipath is enforced");
                         } else {
@@ -392,10 +401,10 @@ finish_volume(struct engine *e, size_t vi)
                         va_err_prefix(&res->err, "%zu of %zu paths up", nok, res->npaths);
                 }
         }
-        if (res->status == ATTACH_OK && res->fallback[0] != '\0') {
+        if (res->status == ATTACH_OK && res->strategy.why[0] != '\0') {
                 res->status = ATTACH_DEGRADED;
                 va_err_clear(&res->err);
-                va_err_set(&res->err, VA_E_UNSUPPORTED, "%s", res->fallback);
+                va_err_set(&res->err, VA_E_UNSUPPORTED, "%s", res->strategy.why);
         }
         if (res->status != ATTACH_FAILED && v->read_only) {
                 struct va_err err;
@@ -412,9 +421,10 @@ finish_volume(struct engine *e, size_t vi)
                 }
         }
 done:
-        res->elapsed_ms = plat_monotonic_ms() - e->started[vi];
+        res->elapsed_ms = e->clock->now_ms(e->clock->ctx) - e->started[vi];
         plat_mutex_lock(e->mu);
         e->active--;
+        plat_cond_broadcast(e->changed);
         plat_mutex_unlock(e->mu);
 }
 
@@ -500,6 +510,7 @@ volume_decided(struct engine *e, size_t vi)
         if (!e->decided[vi]) {
                 e->decided[vi] = 1;
                 e->deciding--;
+                plat_cond_broadcast(e->changed);
         }
         plat_mutex_unlock(e->mu);
 }
@@ -509,10 +520,10 @@ run_volume(struct engine *e, size_t vi)
 {
         const struct volume *v = &e->set->v[vi];
         struct attach_result *res = &e->rep->v[vi];
-        enum path_policy policy = v->policy;
+        enum strategy_kind kind = res->strategy.kind;
         size_t i;
 
-        e->started[vi] = plat_monotonic_ms();
+        e->started[vi] = e->clock->now_ms(e->clock->ctx);
         if (e->rep->host_failed) {
                 res->status = ATTACH_FAILED;
                 res->err = e->rep->host_err;
@@ -520,39 +531,18 @@ run_volume(struct engine *e, size_t vi)
                 finish_volume(e, vi);
                 return;
         }
-        if (v->auth.kind == AUTH_MUTUAL && !(e->ops->caps & INITIATOR_CAP_MUTUAL_CHAP)) {
-                fail_volume(res, VA_E_UNSUPPORTED,
-                            "mutual CHAP is not supported by this initiator");
+        if (kind == STRATEGY_REFUSED) {
+                fail_volume(res, res->strategy.code, res->strategy.why);
                 finish_volume(e, vi);
                 return;
         }
-        if (policy == PATHS_DISCOVER && !(e->ops->caps & INITIATOR_CAP_DISCOVERY)) {
-                (void)snprintf(res->fallback, sizeof(res->fallback),
-                               "this initiator cannot run SendTargets discovery; using the one "
-                               "listed portal");
-                va_log(VA_LOG_WARNING, "volume %s: %s", v->id, res->fallback);
-                policy = PATHS_SINGLE;
-        }
-        if (policy != PATHS_SINGLE && !e->multipath_ready) {
-                if (v->enforce_multipath || e->o->enforce_multipath) {
-                        fail_volume(res, VA_E_ENV,
-                                    "multipath is enforced but not available on this host "
-                                    "(Linux: install multipath-tools and start multipathd)");
-                        finish_volume(e, vi);
-                        return;
-                }
-                (void)snprintf(res->fallback, sizeof(res->fallback),
-                               "multipath requested but not available on this host; using one "
-                               "path");
-                va_log(VA_LOG_WARNING, "volume %s: %s", v->id, res->fallback);
-                policy = PATHS_SINGLE;
-        }
-        res->policy = policy;
-        if (policy == PATHS_DISCOVER && discover_paths(e, vi) < 0) {
+        if (res->strategy.why[0] != '\0')
+                va_log(VA_LOG_WARNING, "volume %s: %s", v->id, res->strategy.why);
+        if (kind == STRATEGY_DISCOVER && discover_paths(e, vi) < 0) {
                 finish_volume(e, vi);
                 return;
         }
-        if (policy == PATHS_SINGLE) {
+        if (kind == STRATEGY_SINGLE) {
                 volume_decided(e, vi);
                 /* os-brick's single-path rule: the listed paths are
                  * alternatives, tried in order until one gives a device */
@@ -581,28 +571,26 @@ worker(void *arg)
 
         for (;;) {
                 struct job j;
-                int have = 0, done = 0;
+                int have = 0;
 
                 plat_mutex_lock(e->mu);
-                if (e->qhead < e->qlen) {
-                        j = e->queue[e->qhead++];
-                        have = 1;
-                } else if (e->active == 0 || e->deciding == 0 || e->nomem) {
+                for (;;) {
+                        if (e->qhead < e->qlen) {
+                                j = e->queue[e->qhead++];
+                                have = 1;
+                                break;
+                        }
                         /* nothing queued, and nothing more will be: the
                          * jobs still running belong to other workers */
-                        done = 1;
+                        if (e->active == 0 || e->deciding == 0 || e->nomem)
+                                break;
+                        /* a volume job may still queue path jobs (after
+                         * SendTargets): sleep until it does or decides */
+                        plat_cond_wait(e->changed, e->mu);
                 }
                 plat_mutex_unlock(e->mu);
-                if (done)
+                if (!have)
                         break;
-                if (!have) {
-                        /* a volume job may still queue path jobs (after
-                         * SendTargets); a short nap, not a busy loop: 16
-                         * threads waking every 2 ms cost seconds of CPU
-                         * under TCG (bench/) */
-                        plat_sleep_ms(20);
-                        continue;
-                }
                 if (j.kind == JOB_VOLUME) {
                         run_volume(e, j.vi);
                         volume_decided(e, j.vi);
@@ -623,7 +611,7 @@ worker(void *arg)
 /* The paths the batch can take: the first path of a single-path volume
  * (the others are alternatives, tried only if it fails) and every path of
  * a multipath volume; not a volume that discovers its paths at run time or
- * that run_volume will refuse. */
+ * whose strategy refuses it. */
 static struct login_batch *
 start_batch(struct engine *e)
 {
@@ -637,15 +625,15 @@ start_batch(struct engine *e)
         for (i = 0; i < e->set->n; i++) {
                 const struct volume *v = &e->set->v[i];
                 struct attach_result *res = &e->rep->v[i];
-                int multi = v->policy == PATHS_MULTIPATH && e->multipath_ready && res->npaths > 1;
+                int multi = res->strategy.kind == STRATEGY_MULTIPATH && res->npaths > 1;
 
-                if (v->policy == PATHS_DISCOVER ||
-                    (v->auth.kind == AUTH_MUTUAL && !(e->ops->caps & INITIATOR_CAP_MUTUAL_CHAP)))
+                if (res->strategy.kind == STRATEGY_DISCOVER ||
+                    res->strategy.kind == STRATEGY_REFUSED)
                         continue;
                 for (k = 0; k < (multi ? res->npaths : 1); k++)
                         login_for(e, v, &res->paths[k].path, multi, &e->batch_logins[n++]);
         }
-        return batch_start(e->ops, e->ini, e->batch_logins, n);
+        return batch_start(e->ops, e->ini, e->clock, e->batch_logins, n);
 }
 
 static void
@@ -689,9 +677,10 @@ attach_run(const struct initiator_ops *ops, struct initiator *ini, const struct 
 {
         struct engine e;
         struct plat_thread **threads = NULL;
+        const struct clock_ops *clock = o->clock ? o->clock : clock_platform();
         size_t i, nthreads = 0, want;
-        uint64_t t0 = plat_monotonic_ms();
-        int r = 0;
+        uint64_t t0 = clock->now_ms(clock->ctx);
+        int r = 0, multipath_ready = 0;
 
         memset(ret, 0, sizeof(*ret));
         memset(&e, 0, sizeof(e));
@@ -699,16 +688,18 @@ attach_run(const struct initiator_ops *ops, struct initiator *ini, const struct 
         e.ini = ini;
         e.set = set;
         e.o = o;
+        e.clock = clock;
         e.rep = ret;
         if (set->n == 0)
                 return 0;
         e.mu = plat_mutex_new();
+        e.changed = plat_cond_new();
         ret->v = calloc(set->n, sizeof(*ret->v));
         e.pending = calloc(set->n, sizeof(*e.pending));
         e.started = calloc(set->n, sizeof(*e.started));
         e.decided = calloc(set->n, sizeof(*e.decided));
-        if (e.mu == NULL || ret->v == NULL || e.pending == NULL || e.started == NULL ||
-            e.decided == NULL) {
+        if (e.mu == NULL || e.changed == NULL || ret->v == NULL || e.pending == NULL ||
+            e.started == NULL || e.decided == NULL) {
                 r = -VA_E_NOMEM;
                 goto out;
         }
@@ -718,7 +709,6 @@ attach_run(const struct initiator_ops *ops, struct initiator *ini, const struct 
                 size_t k;
 
                 res->vol = &set->v[i];
-                res->policy = set->v[i].policy;
                 res->paths = calloc(set->v[i].npaths, sizeof(*res->paths));
                 if (res->paths == NULL) {
                         r = -VA_E_NOMEM;
@@ -730,14 +720,17 @@ attach_run(const struct initiator_ops *ops, struct initiator *ini, const struct 
         }
 
         host_setup(&e);
-        /* Asking whether multipathd runs costs a process (multipathd show
-         * status, 120 ms in the lab, bench/): only when a volume wants it. */
+        /* Asking whether multipathd runs may cost a process or a socket
+         * (bench/): only when a volume's strategy depends on it. */
         for (i = 0; i < set->n; i++) {
-                if (set->v[i].policy != PATHS_SINGLE) {
-                        e.multipath_ready = ops->multipath_ready(ini);
+                if (strategy_wants_multipath(&set->v[i])) {
+                        multipath_ready = initiator_multipath_ready(ops, ini);
                         break;
                 }
         }
+        for (i = 0; i < set->n; i++)
+                strategy_decide(&set->v[i], ops, multipath_ready, o->enforce_multipath,
+                                &ret->v[i].strategy);
         if (!ret->host_failed)
                 e.batch = start_batch(&e);
         e.active = set->n;
@@ -786,8 +779,9 @@ out:
         free(e.pending);
         free(e.started);
         free(e.decided);
+        plat_cond_free(e.changed);
         plat_mutex_free(e.mu);
-        ret->elapsed_ms = plat_monotonic_ms() - t0;
+        ret->elapsed_ms = clock->now_ms(clock->ctx) - t0;
         if (r < 0)
                 attach_report_free(ret);
         return r;

@@ -7,15 +7,18 @@
 
 #include <stdint.h>
 
+#include "core/clock.h"
 #include "core/initiator.h"
+#include "core/strategy.h"
 #include "core/volume.h"
 
 struct attach_options {
-        unsigned jobs;              /* logins in flight at once */
-        unsigned device_timeout_ms; /* wait for one block device */
-        unsigned login_deadline_ms; /* keep retrying a transient login failure this long */
-        unsigned login_attempt_ms;  /* bound on one login attempt */
-        int enforce_multipath;      /* --enforce-multipath */
+        unsigned jobs;                 /* logins in flight at once */
+        unsigned device_timeout_ms;    /* wait for one block device */
+        unsigned login_deadline_ms;    /* keep retrying a transient login failure this long */
+        unsigned login_attempt_ms;     /* bound on one login attempt */
+        int enforce_multipath;         /* --enforce-multipath */
+        const struct clock_ops *clock; /* NULL: the platform's (clock.h) */
 };
 
 enum attach_status {
@@ -36,8 +39,7 @@ struct attach_path {
 struct attach_result {
         const struct volume *vol;
         enum attach_status status;
-        enum path_policy policy;        /* as carried out: may fall back to one path */
-        char fallback[256];             /* why it fell back, "" if it did not */
+        struct strategy strategy;       /* as carried out (strategy_decide) */
         struct initiator_device device; /* the one to use: multipath map or the disk */
         struct attach_path *paths;
         size_t npaths;
@@ -65,7 +67,7 @@ int attach_run(const struct initiator_ops *ops, struct initiator *ini, const str
 void attach_report_free(struct attach_report *r);
 
 /* Pause before retry n (0-based) of a login: 250 ms doubling to 5 s, with
- * equal jitter from rnd. Pure, for tests. */
+ * equal jitter from rnd (clock_ops.jitter). Pure, for tests. */
 unsigned attach_backoff_ms(unsigned retry, uint32_t rnd);
 
 /* 1 when a login error is worth retrying (network, timeout, busy). */

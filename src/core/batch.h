@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "core/clock.h"
 #include "core/initiator.h"
 
 struct login_batch;
@@ -17,14 +18,16 @@ struct login_batch;
  * than two paths left) or it could not start: every path then logs in
  * alone, as without a batch. l[] must outlive the batch. */
 struct login_batch *batch_start(const struct initiator_ops *ops, struct initiator *ini,
-                                const struct initiator_login *l, size_t n);
+                                const struct clock_ops *clock, const struct initiator_login *l,
+                                size_t n);
 
-/* Polls the host's sessions until the batch has ended, marking each path
+/* Watches the host's sessions until the batch has ended, marking each path
  * whose session came up; run by the engine's own thread while the workers
- * wait. One list_sessions every 100 ms, not one per waiting worker. */
+ * wait. One list_sessions at a time (25 ms, doubling to 100 ms, through
+ * the clock), not one per waiting worker; the batch's end wakes it at once. */
 void batch_watch(struct login_batch *b);
 
-/* Waits until the batch has settled path p (a path not in the batch: until
+/* Sleeps until the batch has settled path p (a path not in the batch: until
  * the batch has ended, so the backend's batch never races its record). 1
  * when the batch brought its session up, 0 when p is not in the batch or
  * did not come up. b may be NULL. */

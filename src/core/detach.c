@@ -146,9 +146,8 @@ detach_volume_among(const struct initiator_ops *ops, struct initiator *ini,
                 if (si >= 0) {
                         r = ops->session_devices(ini, &sessions[si], &left, &nleft, &e);
                         if (r == 0)
-                                nleft = other_luns(av, others, nothers,
-                                                   (ops->caps & INITIATOR_CAP_DISKS_STAY) != 0, p,
-                                                   left, nleft);
+                                nleft = other_luns(av, others, nothers, initiator_disks_stay(ops),
+                                                   p, left, nleft);
                         if (r == 0 && nleft > 0) {
                                 /* Logging out would pull the disks of other
                                  * volumes (kubelet #39202; os-brick). */

@@ -1,8 +1,8 @@
 /* The seam between the core and an OS initiator: one table of operations.
  * The core decides what to do (which targets, in which order, with which
  * retries and waits); a backend only knows how to do one step on its OS.
- * Backends: openiscsi.c (Linux), iscsidsc.c (Windows), sim.c (in memory,
- * for tests). New members are only ever appended. */
+ * Backends: openiscsi.c (Linux), iscsidsc.c (Windows), tests/backend-sim
+ * (in memory, for tests). New members are only ever appended. */
 #ifndef VOLATTACH_CORE_INITIATOR_H
 #define VOLATTACH_CORE_INITIATOR_H
 
@@ -14,11 +14,12 @@
 
 struct initiator; /* one backend instance, opaque to the core */
 
-/* What a backend can do, so the core can refuse early and explain. */
-#define INITIATOR_CAP_MULTIPATH   0x01u /* one device over several paths */
-#define INITIATOR_CAP_MUTUAL_CHAP 0x02u
-#define INITIATOR_CAP_DISCOVERY   0x04u /* SendTargets, with discovery CHAP */
-#define INITIATOR_CAP_READONLY    0x08u /* can mark a device read-only */
+/* One rule for "cannot": an operation a backend cannot do is left NULL in
+ * its table (the initiator_can_* helpers below read that, as nbdkit derives
+ * can_* from the callback being there), and a capability bit exists only for
+ * a property that is not an operation. What the host offers at run time
+ * (multipathd running) is a query: initiator_multipath_ready. */
+#define INITIATOR_CAP_MUTUAL_CHAP 0x02u /* the target proves itself back */
 /* A LUN's disk stays until its session logs out (Windows): device_remove
  * cannot take it away. */
 #define INITIATOR_CAP_DISKS_STAY 0x10u
@@ -75,9 +76,12 @@ struct initiator_login {
                                        * discover while recording a target */
 };
 
+/* Operations marked "optional" may be NULL: the backend cannot do that at
+ * all, and the core plans without it (initiator_can_*). Every other one is
+ * mandatory. */
 struct initiator_ops {
         const char *name;
-        unsigned caps;
+        unsigned caps;            /* INITIATOR_CAP_* */
         const char *service_name; /* for messages: "iscsid", "MSiSCSI" */
 
         int (*open)(struct initiator **ret, struct va_err *err);
@@ -95,7 +99,10 @@ struct initiator_ops {
         int (*list_sessions)(struct initiator *ini, struct initiator_session **ret, size_t *ret_n,
                              struct va_err *err);
 
-        /* SendTargets on a portal, creating no records for what it lists. */
+        /* Optional. SendTargets on a portal (with discovery CHAP), creating
+         * no records for what it lists. NULL (Windows: ReportIScsiTargetsW
+         * does not say which portals offer which target): a volume that
+         * asks for discovery uses its one listed portal. */
         int (*discover)(struct initiator *ini, const struct portal *p, const struct auth *auth,
                         struct initiator_target **ret, size_t *ret_n, struct va_err *err);
 
@@ -117,11 +124,13 @@ struct initiator_ops {
                            unsigned host_lun, int scan, struct initiator_device *ret,
                            struct va_err *err);
 
-        /* One multipath device over path devices of one LU; -VA_E_UNSUPPORTED
-         * when the host has no multipath support. */
+        /* Optional. One multipath device over path devices of one LU;
+         * -VA_E_UNSUPPORTED when the host cannot build one now (see
+         * multipath_ready). NULL: multipath volumes use one path. */
         int (*multipath_assemble)(struct initiator *ini, const struct initiator_device *paths,
                                   size_t n, struct initiator_device *ret, struct va_err *err);
 
+        /* Optional. NULL: a volume with access_mode ro is refused. */
         int (*set_readonly)(struct initiator *ini, const struct initiator_device *d,
                             struct va_err *err);
 
@@ -146,20 +155,67 @@ struct initiator_ops {
         int (*remove_target)(struct initiator *ini, const struct target_path *p,
                              struct va_err *err);
 
-        /* 1 when multipath devices can be built on this host now (Linux:
-         * multipath-tools present and multipathd running). */
+        /* Optional, with multipath_assemble: 1 when multipath devices can be
+         * built on this host now (Linux: multipath-tools present and
+         * multipathd running; Windows: the MPIO feature). NULL: whenever
+         * multipath_assemble is there. A live query: plan does not ask it. */
         int (*multipath_ready)(struct initiator *ini);
 
-        /* Logs in the targets of l[] (each recorded by add_target first) in
-         * one go, where the initiator does that much more cheaply than one
-         * by one (open-iscsi: one iscsiadm for all, not one process each).
-         * Advisory: the core sees in list_sessions which came up, and still
-         * runs login for every path, which then finds its session (and
-         * retries a failed one alone). No add_target runs while it does.
-         * NULL or -VA_E_UNSUPPORTED: no batch. */
+        /* Optional. Logs in the targets of l[] (each recorded by add_target
+         * first) in one go, where the initiator does that much more cheaply
+         * than one by one (open-iscsi: one iscsiadm for all, not one process
+         * each). Advisory: the core sees in list_sessions which came up, and
+         * still runs login for every path, which then finds its session (and
+         * retries a failed one alone); a failure only means each path logs in
+         * alone. No add_target runs while it does. NULL: no batch. */
         int (*login_batch)(struct initiator *ini, const struct initiator_login *l, size_t n,
                            struct va_err *err);
 };
+
+static inline int
+initiator_can_discover(const struct initiator_ops *ops)
+{
+        return ops->discover != NULL;
+}
+
+static inline int
+initiator_can_multipath(const struct initiator_ops *ops)
+{
+        return ops->multipath_assemble != NULL;
+}
+
+static inline int
+initiator_can_readonly(const struct initiator_ops *ops)
+{
+        return ops->set_readonly != NULL;
+}
+
+static inline int
+initiator_can_batch(const struct initiator_ops *ops)
+{
+        return ops->login_batch != NULL;
+}
+
+static inline int
+initiator_can_mutual_chap(const struct initiator_ops *ops)
+{
+        return (ops->caps & INITIATOR_CAP_MUTUAL_CHAP) != 0;
+}
+
+static inline int
+initiator_disks_stay(const struct initiator_ops *ops)
+{
+        return (ops->caps & INITIATOR_CAP_DISKS_STAY) != 0;
+}
+
+/* 1 when a multipath device can be built on this host now. */
+static inline int
+initiator_multipath_ready(const struct initiator_ops *ops, struct initiator *ini)
+{
+        if (!initiator_can_multipath(ops))
+                return 0;
+        return ops->multipath_ready == NULL || ops->multipath_ready(ini);
+}
 
 /* The backend table (backend.c): the OS's own by default, "sim" for tests. */
 const struct initiator_ops *initiator_backend(const char *name);

@@ -1,4 +1,5 @@
-/* Building the plan from the validated model. Pure: no OS calls. */
+/* Building the plan from the validated model and the strategy of each
+ * volume (strategy.c). Pure: no OS calls. */
 #include "core/plan.h"
 
 #include <stdarg.h>
@@ -12,8 +13,8 @@ const char *
 plan_step_kind_name(enum plan_step_kind k)
 {
         static const char *const names[] = {
-                "initiator", "service",   "discover", "target",   "login",
-                "scan",      "multipath", "failover", "readonly", "raw",
+                "initiator", "service",  "discover", "target", "login",    "scan",
+                "multipath", "failover", "readonly", "raw",    "fallback", "refuse",
         };
 
         if ((size_t)k < sizeof(names) / sizeof(names[0]))
@@ -80,16 +81,43 @@ shared_with(const struct volume_set *s, size_t vi, const struct target_path *p)
 }
 
 static int
+multipath_step(const struct strategy *st, struct plan_volume *pv)
+{
+        const char *otherwise;
+
+        if (st->enforced)
+                otherwise = "fail if multipath is unavailable (enforce_multipath)";
+        else if (st->host_dependent)
+                otherwise = "without multipath support, warn and use the first working path";
+        else
+                otherwise = "if the paths give none, warn and use the first working path";
+        return add_step(&pv->steps, &pv->nsteps, PLAN_STEP_MULTIPATH,
+                        "build one multipath device over every path; %s", otherwise);
+}
+
+static int
 volume_steps(const struct volume_set *s, size_t vi, const struct plan_options *o,
              struct plan_volume *pv)
 {
         const struct volume *v = &s->v[vi];
+        const struct strategy *st = &pv->strategy;
         char auth[CHAP_FIELD_MAX * 8 + 128], portal[PORTAL_TEXT_MAX];
-        size_t i, npaths = v->policy == PATHS_SINGLE ? 1 : v->npaths;
+        size_t i, npaths;
         int r = 0;
 
+        strategy_decide(v, o->ops, o->multipath_ready, o->enforce_multipath, &pv->strategy);
+        if (st->kind == STRATEGY_REFUSED)
+                return add_step(&pv->steps, &pv->nsteps, PLAN_STEP_REFUSE, "attempt nothing: %s",
+                                st->why);
+        if (st->why[0] != '\0') {
+                r = add_step(&pv->steps, &pv->nsteps, PLAN_STEP_FALLBACK,
+                             "%s (the volume is reported degraded)", st->why);
+                if (r < 0)
+                        return r;
+        }
+        npaths = st->kind == STRATEGY_SINGLE ? 1 : v->npaths;
         plan_describe_auth(&v->auth, auth, sizeof(auth));
-        if (v->policy == PATHS_DISCOVER) {
+        if (st->kind == STRATEGY_DISCOVER) {
                 char dauth[CHAP_FIELD_MAX * 8 + 128];
 
                 (void)portal_format(&v->paths[0].portal, portal, sizeof(portal));
@@ -106,7 +134,7 @@ volume_steps(const struct volume_set *s, size_t vi, const struct plan_options *o
                 const struct volume *other = shared_with(s, vi, p);
 
                 (void)portal_format(&p->portal, portal, sizeof(portal));
-                if (v->policy == PATHS_DISCOVER)
+                if (st->kind == STRATEGY_DISCOVER)
                         (void)snprintf(portal, sizeof(portal), "each discovered portal");
                 if (other != NULL) {
                         r = add_step(&pv->steps, &pv->nsteps, PLAN_STEP_LOGIN,
@@ -134,21 +162,14 @@ volume_steps(const struct volume_set *s, size_t vi, const struct plan_options *o
                                      p->lun, lun, o->device_timeout_s);
                 }
         }
-        if (r == 0 && v->policy == PATHS_SINGLE && v->npaths > 1)
-                r = add_step(&pv->steps, &pv->nsteps, PLAN_STEP_FAILOVER,
-                             "if that path fails, try the other %zu listed paths in order (single "
-                             "path: connector.multipath is false)",
-                             v->npaths - 1);
-        if (r == 0 && v->policy != PATHS_SINGLE) {
-                if (v->enforce_multipath || o->enforce_multipath)
-                        r = add_step(&pv->steps, &pv->nsteps, PLAN_STEP_MULTIPATH,
-                                     "build one multipath device over every path; fail if "
-                                     "multipath is unavailable (enforce_multipath)");
-                else
-                        r = add_step(&pv->steps, &pv->nsteps, PLAN_STEP_MULTIPATH,
-                                     "build one multipath device over every path; without "
-                                     "multipath support, warn and use the first working path");
-        }
+        if (r == 0 && st->kind == STRATEGY_SINGLE && v->npaths > 1)
+                r = add_step(
+                    &pv->steps, &pv->nsteps, PLAN_STEP_FAILOVER,
+                    "if that path fails, try the other %zu listed paths in order%s", v->npaths - 1,
+                    v->policy == PATHS_SINGLE ? " (single path: connector.multipath is false)"
+                                              : "");
+        if (r == 0 && st->kind != STRATEGY_SINGLE)
+                r = multipath_step(st, pv);
         if (r == 0 && v->read_only)
                 r = add_step(&pv->steps, &pv->nsteps, PLAN_STEP_READONLY,
                              "mark the block device read-only (access_mode ro)");
@@ -161,7 +182,7 @@ volume_steps(const struct volume_set *s, size_t vi, const struct plan_options *o
 int
 plan_build(const struct volume_set *s, const struct plan_options *o, struct plan *ret)
 {
-        const char *svc = o->service_name ? o->service_name : "the initiator service";
+        const char *svc = o->ops->service_name ? o->ops->service_name : "the initiator service";
         struct plan p;
         size_t i;
         int r;

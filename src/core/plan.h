@@ -1,11 +1,14 @@
 /* The plan: what volattach would do for a validated volume set, step by
  * step, in words an operator can check before anything touches the host.
- * `volattach plan` prints it; `attach` carries out the same policy. */
+ * `volattach plan` prints it; each volume's way comes from strategy_decide,
+ * the one `attach` carries out. */
 #ifndef VOLATTACH_CORE_PLAN_H
 #define VOLATTACH_CORE_PLAN_H
 
 #include <stddef.h>
 
+#include "core/initiator.h"
+#include "core/strategy.h"
 #include "core/volume.h"
 
 #define PLAN_TEXT_MAX 640
@@ -21,6 +24,8 @@ enum plan_step_kind {
         PLAN_STEP_FAILOVER,      /* single path: try the next on failure */
         PLAN_STEP_READONLY,      /* access_mode ro */
         PLAN_STEP_RAW,           /* encrypted: raw device only */
+        PLAN_STEP_FALLBACK,      /* less than the volume asked for, and why */
+        PLAN_STEP_REFUSE,        /* nothing is attempted, and why */
 };
 
 struct plan_step {
@@ -30,6 +35,7 @@ struct plan_step {
 
 struct plan_volume {
         const struct volume *vol;
+        struct strategy strategy;
         struct plan_step *steps;
         size_t nsteps;
 };
@@ -43,8 +49,14 @@ struct plan {
 
 struct plan_options {
         unsigned device_timeout_s; /* bound on waiting for a block device */
-        const char *service_name;  /* "iscsid", "MSiSCSI"; NULL: "the initiator service" */
-        int enforce_multipath;     /* --enforce-multipath */
+        /* the backend attach would use: what it can do, its service's name */
+        const struct initiator_ops *ops;
+        /* 1, 0, or STRATEGY_READY_UNKNOWN: whether the host can build
+         * multipath devices is a live query of an open backend, which `plan`
+         * (touching no initiator) does not make; unknown, the plan says
+         * what happens either way */
+        int multipath_ready;
+        int enforce_multipath; /* --enforce-multipath */
 };
 
 int plan_build(const struct volume_set *s, const struct plan_options *o, struct plan *ret);

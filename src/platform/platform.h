@@ -51,6 +51,17 @@ struct plat_mutex *plat_mutex_new(void);
 void plat_mutex_lock(struct plat_mutex *m);
 void plat_mutex_unlock(struct plat_mutex *m);
 void plat_mutex_free(struct plat_mutex *m);
+/* A condition variable used with a plat_mutex. Waits may wake spuriously:
+ * callers re-check their condition in a loop. timedwait measures ms on the
+ * monotonic clock (a wall-clock step never stretches it) and returns
+ * -VA_E_TIMEOUT when they passed, 0 when woken. */
+struct plat_cond;
+struct plat_cond *plat_cond_new(void);
+void plat_cond_wait(struct plat_cond *c, struct plat_mutex *m);
+int plat_cond_timedwait(struct plat_cond *c, struct plat_mutex *m, unsigned ms);
+void plat_cond_signal(struct plat_cond *c);
+void plat_cond_broadcast(struct plat_cond *c);
+void plat_cond_free(struct plat_cond *c);
 
 /* --- processes --- */
 struct plat_spawn_result {

@@ -357,6 +357,77 @@ plat_mutex_free(struct plat_mutex *m)
         free(m);
 }
 
+struct plat_cond {
+        pthread_cond_t c;
+};
+
+struct plat_cond *
+plat_cond_new(void)
+{
+        struct plat_cond *c = malloc(sizeof(*c));
+        pthread_condattr_t a;
+
+        if (c == NULL)
+                return NULL;
+        /* timed waits count on CLOCK_MONOTONIC, as plat_monotonic_ms does:
+         * the default (CLOCK_REALTIME) would stretch or cut a wait whenever
+         * NTP or cloud-init steps the clock at boot */
+        if (pthread_condattr_init(&a) != 0) {
+                free(c);
+                return NULL;
+        }
+        if (pthread_condattr_setclock(&a, CLOCK_MONOTONIC) != 0 ||
+            pthread_cond_init(&c->c, &a) != 0) {
+                (void)pthread_condattr_destroy(&a);
+                free(c);
+                return NULL;
+        }
+        (void)pthread_condattr_destroy(&a);
+        return c;
+}
+
+void
+plat_cond_wait(struct plat_cond *c, struct plat_mutex *m)
+{
+        (void)pthread_cond_wait(&c->c, &m->m);
+}
+
+int
+plat_cond_timedwait(struct plat_cond *c, struct plat_mutex *m, unsigned ms)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += (time_t)(ms / 1000);
+        ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+        }
+        return pthread_cond_timedwait(&c->c, &m->m, &ts) == ETIMEDOUT ? -VA_E_TIMEOUT : 0;
+}
+
+void
+plat_cond_signal(struct plat_cond *c)
+{
+        (void)pthread_cond_signal(&c->c);
+}
+
+void
+plat_cond_broadcast(struct plat_cond *c)
+{
+        (void)pthread_cond_broadcast(&c->c);
+}
+
+void
+plat_cond_free(struct plat_cond *c)
+{
+        if (c == NULL)
+                return;
+        (void)pthread_cond_destroy(&c->c);
+        free(c);
+}
+
 /* Helper programs (iscsiadm, multipath, systemctl) are looked up in these
  * directories only, never in the caller's PATH: volattach runs as root, and
  * a PATH with a writable directory first would hand root to whoever owns it.

@@ -480,6 +480,57 @@ plat_mutex_free(struct plat_mutex *m)
         free(m);
 }
 
+/* CONDITION_VARIABLE (Vista and later) over the CRITICAL_SECTION of a
+ * plat_mutex; it needs no clean-up of its own. */
+struct plat_cond {
+        CONDITION_VARIABLE cv;
+};
+
+struct plat_cond *
+plat_cond_new(void)
+{
+        struct plat_cond *c = malloc(sizeof(*c));
+
+        if (c != NULL)
+                InitializeConditionVariable(&c->cv);
+        return c;
+}
+
+void
+plat_cond_wait(struct plat_cond *c, struct plat_mutex *m)
+{
+        (void)SleepConditionVariableCS(&c->cv, &m->cs, INFINITE);
+}
+
+int
+plat_cond_timedwait(struct plat_cond *c, struct plat_mutex *m, unsigned ms)
+{
+        /* INFINITE is 0xFFFFFFFF: a wait that long is not a timed one */
+        DWORD d = ms == INFINITE ? INFINITE - 1 : (DWORD)ms;
+
+        if (!SleepConditionVariableCS(&c->cv, &m->cs, d) && GetLastError() == ERROR_TIMEOUT)
+                return -VA_E_TIMEOUT;
+        return 0;
+}
+
+void
+plat_cond_signal(struct plat_cond *c)
+{
+        WakeConditionVariable(&c->cv);
+}
+
+void
+plat_cond_broadcast(struct plat_cond *c)
+{
+        WakeAllConditionVariable(&c->cv);
+}
+
+void
+plat_cond_free(struct plat_cond *c)
+{
+        free(c);
+}
+
 int
 plat_abstract_socket_listening(const char *name)
 {

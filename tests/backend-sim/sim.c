@@ -62,8 +62,10 @@ struct initiator {
         struct va_secret *disc_secret;
         unsigned login_delay_ms;
         size_t login_calls, in_login, max_in_login;
+        struct plat_cond *rendezvous; /* logins in flight reached want_in_login */
+        size_t want_in_login;
         int multipath;
-        int batch;            /* login_batch works (sim_set_batch) */
+        int batch_error;      /* sim_set_batch_error */
         size_t batch_calls;   /* login_batch calls that logged in */
         int in_batch;         /* a login_batch is under way */
         size_t adds_in_batch; /* add_target calls while one was */
@@ -77,7 +79,10 @@ sim_open(struct initiator **ret, struct va_err *err)
         if (s == NULL)
                 return va_err_set(err, VA_E_NOMEM, "out of memory");
         s->mu = plat_mutex_new();
-        if (s->mu == NULL) {
+        s->rendezvous = plat_cond_new();
+        if (s->mu == NULL || s->rendezvous == NULL) {
+                plat_mutex_free(s->mu);
+                plat_cond_free(s->rendezvous);
                 free(s);
                 return va_err_set(err, VA_E_NOMEM, "out of memory");
         }
@@ -100,6 +105,7 @@ sim_close(struct initiator *s)
                 secret_free(s->targets[i].in_secret);
         }
         secret_free(s->disc_secret);
+        plat_cond_free(s->rendezvous);
         plat_mutex_free(s->mu);
         free(s);
 }
@@ -277,6 +283,13 @@ sim_login(struct initiator *s, const struct initiator_login *l, struct initiator
         s->in_login++;
         if (s->in_login > s->max_in_login)
                 s->max_in_login = s->in_login;
+        if (s->want_in_login > 0) {
+                uint64_t until = plat_monotonic_ms() + 10000;
+
+                plat_cond_broadcast(s->rendezvous);
+                while (s->max_in_login < s->want_in_login && plat_monotonic_ms() < until)
+                        (void)plat_cond_timedwait(s->rendezvous, s->mu, 1000);
+        }
         plat_mutex_unlock(s->mu);
         if (s->login_delay_ms)
                 plat_sleep_ms(s->login_delay_ms);
@@ -296,8 +309,8 @@ sim_login_batch(struct initiator *s, const struct initiator_login *l, size_t n, 
 {
         size_t i, k;
 
-        if (!s->batch)
-                return va_err_set(err, VA_E_UNSUPPORTED, "no batch login in this simulation");
+        if (s->batch_error != 0)
+                return va_err_set(err, -s->batch_error, "simulated batch login failure");
         plat_mutex_lock(s->mu);
         s->in_batch = 1;
         plat_mutex_unlock(s->mu);
@@ -619,31 +632,67 @@ sim_multipath_ready(struct initiator *s)
         return s->multipath;
 }
 
+/* The mandatory operations, the same in every profile's table. */
+#define SIM_MANDATORY_OPS                                                                       \
+        .open = sim_open, .close = sim_close, .ensure_service = sim_ensure_service,             \
+        .get_name = sim_get_name, .set_name = sim_set_name, .list_sessions = sim_list_sessions, \
+        .add_target = sim_add_record, .login = sim_login, .find_device = sim_find_device,       \
+        .device_in_use = sim_device_in_use, .device_remove = sim_device_remove,                 \
+        .session_devices = sim_session_devices, .logout = sim_logout,                           \
+        .remove_target = sim_remove_target
+
 const struct initiator_ops initiator_sim_ops = {
         .name = "sim",
-        .caps = INITIATOR_CAP_MULTIPATH | INITIATOR_CAP_MUTUAL_CHAP | INITIATOR_CAP_DISCOVERY |
-                INITIATOR_CAP_READONLY,
+        .caps = INITIATOR_CAP_MUTUAL_CHAP,
         .service_name = "simulated initiator",
-        .open = sim_open,
-        .close = sim_close,
-        .ensure_service = sim_ensure_service,
-        .get_name = sim_get_name,
-        .set_name = sim_set_name,
-        .list_sessions = sim_list_sessions,
+        SIM_MANDATORY_OPS,
         .discover = sim_discover,
-        .add_target = sim_add_record,
-        .login = sim_login,
-        .find_device = sim_find_device,
         .multipath_assemble = sim_multipath_assemble,
         .set_readonly = sim_set_readonly,
-        .device_in_use = sim_device_in_use,
-        .device_remove = sim_device_remove,
-        .session_devices = sim_session_devices,
-        .logout = sim_logout,
-        .remove_target = sim_remove_target,
+        .multipath_ready = sim_multipath_ready,
+};
+
+static const struct initiator_ops sim_openiscsi_ops = {
+        .name = "sim-open-iscsi",
+        .caps = INITIATOR_CAP_MUTUAL_CHAP,
+        .service_name = "iscsid",
+        SIM_MANDATORY_OPS,
+        .discover = sim_discover,
+        .multipath_assemble = sim_multipath_assemble,
+        .set_readonly = sim_set_readonly,
         .multipath_ready = sim_multipath_ready,
         .login_batch = sim_login_batch,
 };
+
+static const struct initiator_ops sim_iscsidsc_ops = {
+        .name = "sim-iscsidsc",
+        .caps = INITIATOR_CAP_MUTUAL_CHAP | INITIATOR_CAP_DISKS_STAY,
+        .service_name = "MSiSCSI",
+        SIM_MANDATORY_OPS,
+        .multipath_assemble = sim_multipath_assemble,
+        .set_readonly = sim_set_readonly,
+        .multipath_ready = sim_multipath_ready,
+};
+
+static const struct initiator_ops sim_bare_ops = {
+        .name = "sim-bare",
+        .caps = 0,
+        .service_name = "simulated initiator",
+        SIM_MANDATORY_OPS,
+};
+
+const struct initiator_ops *
+sim_ops(enum sim_profile p)
+{
+        static const struct initiator_ops *const tables[SIM_PROFILE_COUNT] = {
+                [SIM_PROFILE_SIM] = &initiator_sim_ops,
+                [SIM_PROFILE_OPENISCSI] = &sim_openiscsi_ops,
+                [SIM_PROFILE_ISCSIDSC] = &sim_iscsidsc_ops,
+                [SIM_PROFILE_BARE] = &sim_bare_ops,
+        };
+
+        return (size_t)p < SIM_PROFILE_COUNT ? tables[p] : NULL;
+}
 
 /* Test hooks. */
 
@@ -700,9 +749,15 @@ sim_set_login_delay_ms(struct initiator *s, unsigned ms)
 }
 
 void
-sim_set_batch(struct initiator *s, int on)
+sim_set_login_rendezvous(struct initiator *s, size_t n)
 {
-        s->batch = on;
+        s->want_in_login = n;
+}
+
+void
+sim_set_batch_error(struct initiator *s, int code)
+{
+        s->batch_error = code;
 }
 
 size_t

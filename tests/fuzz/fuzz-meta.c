@@ -33,7 +33,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 va_err_clear(&e);
                 if (meta_parse("fuzz.json", copy, size, kinds[k], &s, &e) == 0 &&
                     volume_set_crosscheck(&s) == 0) {
-                        struct plan_options po = { 30, "iscsid", 0 };
+                        struct plan_options po = { .device_timeout_s = 30,
+                                                   .ops = initiator_backend_default(),
+                                                   .multipath_ready = STRATEGY_READY_UNKNOWN };
                         struct plan p;
 
                         if (plan_build(&s, &po, &p) == 0)

@@ -1,11 +1,13 @@
 /* The attach and detach engines against the simulator backend: parallelism,
  * per-target locking, retries within a deadline, bounded device waits,
- * multipath and its fallbacks, discovery filtering, idempotent reruns. */
+ * multipath and its fallbacks, discovery filtering, idempotent reruns.
+ * Times are virtual (vclock): no assertion depends on the machine's speed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend-sim/sim.h"
+#include "backend-sim/vclock.h"
 #include "core/attach.h"
 #include "core/detach.h"
 #include "base/log.h"
@@ -155,7 +157,6 @@ TEST(parallel_logins)
         struct attach_report rep;
         struct attach_options o = opts();
         size_t i, off;
-        uint64_t t0;
 
         off = (size_t)snprintf(doc, sizeof(doc), "{\"volumes\":[");
         for (i = 0; i < 8; i++) {
@@ -169,14 +170,13 @@ TEST(parallel_logins)
         }
         (void)snprintf(doc + off, sizeof(doc) - off, "]}");
         ASSERT_OK(parse(&s, doc));
-        sim_set_login_delay_ms(ini, 100);
-        t0 = plat_monotonic_ms();
+        /* every login waits for all eight: an engine that logs in one
+         * after another reaches one, not eight */
+        sim_set_login_rendezvous(ini, 8);
         ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
         for (i = 0; i < 8; i++)
                 ASSERT_EQ_INT(rep.v[i].status, ATTACH_OK);
-        /* all eight were in the initiator at once, not one after another */
-        ASSERT_TRUE(sim_max_concurrent_logins(ini) >= 4);
-        ASSERT_TRUE(plat_monotonic_ms() - t0 < 8 * 100);
+        ASSERT_EQ_INT(sim_max_concurrent_logins(ini), 8);
         attach_report_free(&rep);
 
         /* --jobs 1 is honoured: strictly one at a time */
@@ -250,6 +250,7 @@ TEST(shared_target_one_session)
  * and retries; a rerun with every session up makes no batch call. */
 TEST(batch_login_then_alone)
 {
+        const struct initiator_ops *ops = sim_ops(SIM_PROFILE_OPENISCSI);
         struct initiator *ini = sim();
         struct volume_set s;
         struct attach_report rep;
@@ -276,8 +277,7 @@ TEST(batch_login_then_alone)
              "secret-a-123456", NULL);
         (void)snprintf(doc, sizeof(doc), "{\"volumes\":[%s,%s,%s,%s]}", a, b, c, d);
         ASSERT_OK(parse(&s, doc));
-        sim_set_batch(ini, 1);
-        ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
+        ASSERT_OK(attach_run(ops, ini, &s, &o, &rep));
         ASSERT_EQ_INT(sim_batch_calls(ini), 1);
         ASSERT_EQ_INT(rep.v[0].status, ATTACH_OK);
         ASSERT_EQ_INT(rep.v[2].status, ATTACH_OK);
@@ -300,7 +300,7 @@ TEST(batch_login_then_alone)
         attach_report_free(&rep);
 
         /* a rerun: every session is up already, so no batch at all */
-        ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
+        ASSERT_OK(attach_run(ops, ini, &s, &o, &rep));
         ASSERT_EQ_INT(sim_batch_calls(ini), 1);
         for (i = 0; i < 4; i++)
                 if (i != 1)
@@ -308,9 +308,20 @@ TEST(batch_login_then_alone)
         ASSERT_EQ_INT(rep.v[1].status, ATTACH_FAILED);
         attach_report_free(&rep);
 
-        /* a backend whose batch declines: each logs in alone, same result */
+        /* a batch that fails: each logs in alone, same result */
         sim_drop_sessions(ini);
-        sim_set_batch(ini, 0);
+        sim_set_batch_error(ini, -VA_E_INITIATOR);
+        ASSERT_OK(attach_run(ops, ini, &s, &o, &rep));
+        ASSERT_EQ_INT(sim_batch_calls(ini), 1);
+        ASSERT_EQ_INT(rep.v[0].status, ATTACH_OK);
+        ASSERT_EQ_INT(rep.v[1].status, ATTACH_FAILED);
+        ASSERT_EQ_INT(rep.v[2].status, ATTACH_OK);
+        ASSERT_EQ_INT(rep.v[3].status, ATTACH_OK);
+        attach_report_free(&rep);
+
+        /* a backend with no login_batch at all: the same again */
+        sim_drop_sessions(ini);
+        sim_set_batch_error(ini, 0);
         ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
         ASSERT_EQ_INT(sim_batch_calls(ini), 1);
         ASSERT_EQ_INT(rep.v[0].status, ATTACH_OK);
@@ -348,9 +359,9 @@ TEST(batch_holds_other_records_back)
                        "\"127.0.0.1\",\"target_iqn\":\"" IQN_A "\",\"target_lun\":0}}]}",
                        b, c);
         ASSERT_OK(parse(&s, doc));
-        sim_set_batch(ini, 1);
+        /* a real delay: the window in which a wrong engine would record */
         sim_set_login_delay_ms(ini, 200);
-        ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
+        ASSERT_OK(attach_run(sim_ops(SIM_PROFILE_OPENISCSI), ini, &s, &o, &rep));
         ASSERT_EQ_INT(sim_batch_calls(ini), 1);
         ASSERT_EQ_INT(rep.v[0].status, ATTACH_OK);
         ASSERT_EQ_INT(rep.v[1].status, ATTACH_OK);
@@ -407,8 +418,8 @@ TEST(transient_failures_retry_within_deadline)
         struct attach_options o = opts();
         struct sim_fault f = { IQN_A, -VA_E_NET, 2, 0, 0 };
         struct sim_fault g = { IQN_B, -VA_E_NET, 0, 0, 0 };
+        struct vclock vc;
         char a[1024], b[1024];
-        uint64_t t0;
 
         ASSERT_OK(sim_add_target(ini, IQN_A, "127.0.0.1", 1, NULL, NULL, NULL, NULL));
         ASSERT_OK(sim_add_target(ini, IQN_B, "127.0.0.1", 1, NULL, NULL, NULL, NULL));
@@ -421,17 +432,25 @@ TEST(transient_failures_retry_within_deadline)
         (void)snprintf(doc, sizeof(doc), "{\"volumes\":[%s,%s]}", a, b);
         ASSERT_OK(parse(&s, doc));
         o.login_deadline_ms = 1500;
-        t0 = plat_monotonic_ms();
+        /* one worker owns the virtual timeline; jitter 0: pauses of 125,
+         * 250, 500, 1000 ms */
+        o.jobs = 1;
+        ASSERT_OK(vclock_init(&vc, 0));
+        o.clock = &vc.ops;
         ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
         ASSERT_EQ_INT(rep.v[0].status, ATTACH_OK);
         ASSERT_EQ_INT(rep.v[0].paths[0].attempts, 3);
+        ASSERT_EQ_INT(rep.v[0].elapsed_ms, 125 + 250);
         ASSERT_EQ_INT(rep.v[1].status, ATTACH_FAILED);
         ASSERT_EQ_INT(rep.v[1].err.code, VA_E_NET);
         ASSERT_CONTAINS(rep.v[1].hint, "storage network");
-        /* bounded: the deadline, not forever */
-        ASSERT_TRUE(plat_monotonic_ms() - t0 < 1500 + 1000);
-        ASSERT_TRUE(rep.v[1].paths[0].attempts >= 2);
+        /* bounded: attempts at 0, 125, 375 and 875 ms, and the last one
+         * at the deadline itself, not a backoff step before or after it */
+        ASSERT_EQ_INT(rep.v[1].paths[0].attempts, 5);
+        ASSERT_EQ_INT(rep.v[1].elapsed_ms, 1500);
+        ASSERT_EQ_INT(rep.elapsed_ms, 375 + 1500);
         attach_report_free(&rep);
+        vclock_free(&vc);
         volume_set_free(&s);
         initiator_sim_ops.close(ini);
 }
@@ -444,6 +463,7 @@ TEST(device_waits)
         struct attach_options o = opts();
         struct sim_fault late = { IQN_A, 0, 0, 5, 0 };
         struct sim_fault never = { IQN_B, 0, 0, 0, 1 };
+        struct vclock vc;
         char a[1024], b[1024];
 
         ASSERT_OK(sim_add_target(ini, IQN_A, "127.0.0.1", 1, NULL, NULL, NULL, NULL));
@@ -457,12 +477,21 @@ TEST(device_waits)
         (void)snprintf(doc, sizeof(doc), "{\"volumes\":[%s,%s]}", a, b);
         ASSERT_OK(parse(&s, doc));
         o.device_timeout_ms = 500;
+        o.jobs = 1;
+        ASSERT_OK(vclock_init(&vc, 0));
+        o.clock = &vc.ops;
         ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
+        /* five misses: polled after 10, 20, 40, 40 and 40 ms */
         ASSERT_EQ_INT(rep.v[0].status, ATTACH_OK);
+        ASSERT_EQ_INT(rep.v[0].elapsed_ms, 150);
         ASSERT_EQ_INT(rep.v[1].status, ATTACH_FAILED);
         ASSERT_EQ_INT(rep.v[1].err.code, VA_E_TIMEOUT);
         ASSERT_CONTAINS(rep.v[1].err.msg, "gave no block device within 500 ms");
+        /* given up at the first poll past the deadline: at most one 40 ms
+         * pause late */
+        ASSERT_TRUE(rep.v[1].elapsed_ms >= 500 && rep.v[1].elapsed_ms <= 540);
         attach_report_free(&rep);
+        vclock_free(&vc);
         volume_set_free(&s);
         initiator_sim_ops.close(ini);
 }
@@ -557,6 +586,7 @@ TEST(discovery_keeps_only_our_target)
         struct volume_set s;
         struct attach_report rep;
         struct attach_options o = opts();
+        struct vclock vc;
         static const char d[] =
             "{\"volumes\":[{\"driver_volume_type\":\"iscsi\",\"connector\":{\"multipath\":true},"
             "\"data\":{\"volume_id\":\"11111111-0000-0000-0000-000000000001\","
@@ -569,10 +599,17 @@ TEST(discovery_keeps_only_our_target)
         ASSERT_OK(sim_add_target(ini, IQN_B, "127.0.0.1", 1, NULL, NULL, NULL, NULL));
         sim_set_discovery_auth(ini, "d", "discovery-secret");
         ASSERT_OK(parse(&s, d));
+        ASSERT_OK(vclock_init(&vc, 0));
+        o.clock = &vc.ops;
         ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
         ASSERT_EQ_INT(rep.v[0].status, ATTACH_OK);
         ASSERT_EQ_INT(rep.v[0].npaths, 2);
         ASSERT_EQ_INT(sim_session_count(ini), 2); /* IQN_B was listed, never logged in */
+        /* the idle workers waited for the path jobs SendTargets queued on
+         * a condition: no pause at all, where they used to nap */
+        ASSERT_EQ_INT(vc.sleeps, 0);
+        o.clock = NULL;
+        vclock_free(&vc);
         attach_report_free(&rep);
         volume_set_free(&s);
         initiator_sim_ops.close(ini);
