@@ -83,8 +83,8 @@ cmd_plan(struct cli *c)
 {
         struct meta_docs docs;
         struct volume_set set = { 0 };
-        /* the default backend's table is static: its capabilities need no
-         * open initiator; whether multipathd runs would (strategy.h) */
+        /* what the backend can do is in its table, no initiator opened;
+         * whether the host runs multipathd would need one (plan.h) */
         struct plan_options po = { .device_timeout_s = c->device_timeout_s,
                                    .ops = initiator_backend(c->backend),
                                    .multipath_ready = STRATEGY_READY_UNKNOWN,
