@@ -980,4 +980,6 @@ const struct initiator_ops initiator_iscsidsc_ops = {
         .logout = wd_logout,
         .remove_target = wd_remove_target,
         .multipath_ready = wd_multipath_ready,
+        /* SCSI_ADDRESS.Lun is a UCHAR (wd_find_device) */
+        .max_host_lun = 255,
 };

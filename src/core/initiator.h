@@ -170,6 +170,9 @@ struct initiator_ops {
          * alone. No add_target runs while it does. NULL: no batch. */
         int (*login_batch)(struct initiator *ini, const struct initiator_login *l, size_t n,
                            struct va_err *err);
+
+        /* The largest host LUN find_device can match; 0: no limit. */
+        unsigned max_host_lun;
 };
 
 static inline int

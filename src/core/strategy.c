@@ -46,6 +46,7 @@ strategy_decide(const struct volume *v, const struct initiator_ops *ops, int mul
 {
         int enforced = v->enforce_multipath || enforce;
         enum path_policy policy = v->policy;
+        size_t i;
 
         memset(ret, 0, sizeof(*ret));
         if (v->auth.kind == AUTH_MUTUAL && !initiator_can_mutual_chap(ops)) {
@@ -56,6 +57,14 @@ strategy_decide(const struct volume *v, const struct initiator_ops *ops, int mul
                 refuse(ret, VA_E_UNSUPPORTED,
                        "access_mode is ro but this initiator cannot make a device read-only");
                 return;
+        }
+        for (i = 0; ops->max_host_lun != 0 && i < v->npaths; i++) {
+                if (v->paths[i].host_lun > ops->max_host_lun) {
+                        refuse(ret, VA_E_UNSUPPORTED,
+                               "host LUN %u: this initiator reaches LUNs up to %u",
+                               v->paths[i].host_lun, ops->max_host_lun);
+                        return;
+                }
         }
         if (policy == PATHS_DISCOVER && !initiator_can_discover(ops)) {
                 /* not refused even when enforced: the volume still gets the

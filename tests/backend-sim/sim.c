@@ -672,6 +672,7 @@ static const struct initiator_ops sim_iscsidsc_ops = {
         .multipath_assemble = sim_multipath_assemble,
         .set_readonly = sim_set_readonly,
         .multipath_ready = sim_multipath_ready,
+        .max_host_lun = 255,
 };
 
 static const struct initiator_ops sim_bare_ops = {

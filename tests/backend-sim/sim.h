@@ -16,7 +16,7 @@ extern const struct initiator_ops initiator_sim_ops;
 enum sim_profile {
         SIM_PROFILE_SIM = 0,   /* initiator_sim_ops */
         SIM_PROFILE_OPENISCSI, /* open-iscsi's table: all of it, the batch login too */
-        SIM_PROFILE_ISCSIDSC,  /* iscsidsc's: no discovery, no batch; disks stay */
+        SIM_PROFILE_ISCSIDSC,  /* iscsidsc's: no discovery, no batch, LUNs to 255; disks stay */
         SIM_PROFILE_BARE,      /* no optional operation, no capability bit */
         SIM_PROFILE_COUNT,
 };

@@ -175,6 +175,15 @@ TEST(no_discovery_plans_the_listed_portal)
         ASSERT_CONTAINS(all_text(&p), "H make sure MSiSCSI is running");
         plan_free(&p);
         volume_set_free(&s);
+
+        /* nor a LUN its API cannot report (host LUN 16684) */
+        ASSERT_OK(load("15-lun-nonzero-and-sam2.json", &s));
+        ASSERT_OK(plan_build(&s, &o, &p));
+        ASSERT_CONTAINS(all_text(&p), "refuse attempt nothing: host LUN 16684: this initiator "
+                                      "reaches LUNs up to 255");
+        ASSERT_NOT_CONTAINS(all_text(&p), "scan LUN 300");
+        plan_free(&p);
+        volume_set_free(&s);
 }
 
 /* The plan of the OS's own backend, from its table alone: under Wine this

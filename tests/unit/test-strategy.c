@@ -155,6 +155,25 @@ TEST(rules)
         strategy_decide(&v, oi, 1, 0, &st);
         ASSERT_EQ_INT(st.kind, STRATEGY_SINGLE);
 
+        /* a LUN the initiator cannot reach (Windows: up to 255) */
+        {
+                struct target_path tp[2];
+
+                memset(tp, 0, sizeof(tp));
+                tp[1].host_lun = 256;
+                volume_with(&v, PATHS_MULTIPATH, AUTH_NONE, 0);
+                v.paths = tp;
+                v.npaths = 2;
+                strategy_decide(&v, win, 1, 0, &st);
+                ASSERT_EQ_INT(st.kind, STRATEGY_REFUSED);
+                ASSERT_STREQ(st.why, "host LUN 256: this initiator reaches LUNs up to 255");
+                strategy_decide(&v, oi, 1, 0, &st);
+                ASSERT_EQ_INT(st.kind, STRATEGY_MULTIPATH);
+                tp[1].host_lun = 255;
+                strategy_decide(&v, win, 1, 0, &st);
+                ASSERT_EQ_INT(st.kind, STRATEGY_MULTIPATH);
+        }
+
         ASSERT_STREQ(strategy_kind_name(STRATEGY_DISCOVER), "discover");
         ASSERT_STREQ(strategy_kind_name((enum strategy_kind)99), "unknown");
 }
