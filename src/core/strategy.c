@@ -58,6 +58,7 @@ strategy_decide(const struct volume *v, const struct initiator_ops *ops, int mul
                        "access_mode is ro but this initiator cannot make a device read-only");
                 return;
         }
+        /* any path: whichever one attach reaches, it must be able to see it */
         for (i = 0; ops->max_host_lun != 0 && i < v->npaths; i++) {
                 if (v->paths[i].host_lun > ops->max_host_lun) {
                         refuse(ret, VA_E_UNSUPPORTED,
@@ -74,30 +75,28 @@ strategy_decide(const struct volume *v, const struct initiator_ops *ops, int mul
                                "listed portal");
                 policy = PATHS_SINGLE;
         }
-        if (policy != PATHS_SINGLE && !initiator_can_multipath(ops)) {
-                if (enforced) {
-                        refuse(ret, VA_E_UNSUPPORTED,
-                               "multipath is enforced but this initiator cannot build multipath "
-                               "devices");
+        if (policy != PATHS_SINGLE) {
+                const char *lack = NULL, *hint = "";
+                int code = VA_E_UNSUPPORTED;
+
+                if (!initiator_can_multipath(ops)) {
+                        lack = "this initiator cannot build multipath devices";
+                } else if (multipath_ready == STRATEGY_READY_UNKNOWN) {
+                        ret->host_dependent = 1;
+                } else if (!multipath_ready) {
+                        lack = "not available on this host";
+                        hint = " (Linux: install multipath-tools and start multipathd)";
+                        code = VA_E_ENV;
+                }
+                if (lack != NULL && enforced) {
+                        refuse(ret, code, "multipath is enforced but %s%s", lack, hint);
                         return;
                 }
-                (void)snprintf(ret->why, sizeof(ret->why),
-                               "multipath requested but this initiator cannot build multipath "
-                               "devices; using one path");
-                policy = PATHS_SINGLE;
-        } else if (policy != PATHS_SINGLE && multipath_ready == STRATEGY_READY_UNKNOWN) {
-                ret->host_dependent = 1;
-        } else if (policy != PATHS_SINGLE && !multipath_ready) {
-                if (enforced) {
-                        refuse(ret, VA_E_ENV,
-                               "multipath is enforced but not available on this host (Linux: "
-                               "install multipath-tools and start multipathd)");
-                        return;
+                if (lack != NULL) {
+                        (void)snprintf(ret->why, sizeof(ret->why),
+                                       "multipath requested but %s; using one path", lack);
+                        policy = PATHS_SINGLE;
                 }
-                (void)snprintf(ret->why, sizeof(ret->why),
-                               "multipath requested but not available on this host; using one "
-                               "path");
-                policy = PATHS_SINGLE;
         }
         switch (policy) {
         case PATHS_MULTIPATH:
