@@ -565,8 +565,10 @@ held(const char *name, char *why, size_t len)
 /* udevd keeps this file while its event queue is not empty, running events
  * included; libudev's udev_queue_get_queue_is_empty() and "udevadm settle"
  * read the same file.  Read directly: no libudev to load for one access(). */
-#define UDEV_QUEUE  "/run/udev/queue"
-#define SETTLE_MS   5000 /* the longest detach waits for udev */
+#define UDEV_QUEUE "/run/udev/queue"
+/* The longest detach waits for udev: a probe took up to 4.6 s in the lab
+ * (TCG on a host loaded 4x); udev itself allows an event 180 s. */
+#define SETTLE_MS   10000
 #define OPENERS_MAX 32
 #define DAEMONS_MAX 8
 #define CONTROL_MAX 16
@@ -697,6 +699,25 @@ struct use_scan {
         size_t ndaemons;
 };
 
+static void
+add_opener(struct use_scan *s, long pid, size_t dev)
+{
+        struct lscsi_opener *o;
+        char path[64];
+
+        if (s->nopeners == OPENERS_MAX) {
+                s->overflow = 1;
+                return;
+        }
+        o = &s->openers[s->nopeners++];
+        memset(o, 0, sizeof(*o));
+        o->pid = pid;
+        /* names[] are as long as dev, NUL included */
+        memcpy(o->dev, s->names[dev], sizeof(o->dev));
+        (void)snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+        (void)lscsi_read_attr(path, o->comm, sizeof(o->comm));
+}
+
 /* One pass over every process's descriptors: who has one of the devices
  * open, and who holds udevd's control socket.  A descriptor's stat() gives
  * a device's number or a socket's inode alike. */
@@ -715,7 +736,7 @@ scan_processes(struct use_scan *s)
                 DIR *fds;
                 char *end;
                 long pid = strtol(pe->d_name, &end, 10);
-                int control = 0;
+                int control = 0, opens = 0;
 
                 if (*end != '\0' || pid <= 0 || pid == (long)self)
                         continue;
@@ -744,24 +765,13 @@ scan_processes(struct use_scan *s)
                         for (i = 0; i < s->ndevs; i++)
                                 if (st.st_rdev == s->devs[i])
                                         break;
-                        if (i == s->ndevs)
+                        /* one entry per process; the rest of its
+                         * descriptors still count (udevd's own open comes
+                         * with its control socket) */
+                        if (i == s->ndevs || opens)
                                 continue;
-                        if (s->nopeners == OPENERS_MAX) {
-                                s->overflow = 1;
-                                continue;
-                        }
-                        {
-                                struct lscsi_opener *o = &s->openers[s->nopeners++];
-                                char cpath[64];
-
-                                memset(o, 0, sizeof(*o));
-                                o->pid = pid;
-                                /* names[] are as long as dev, NUL included */
-                                memcpy(o->dev, s->names[i], sizeof(o->dev));
-                                (void)snprintf(cpath, sizeof(cpath), "/proc/%ld/comm", pid);
-                                (void)lscsi_read_attr(cpath, o->comm, sizeof(o->comm));
-                        }
-                        break; /* one entry per process is enough */
+                        opens = 1;
+                        add_opener(s, pid, i);
                 }
                 (void)closedir(fds);
                 /* pid 1 holds the socket too when systemd passes it to

@@ -24,7 +24,7 @@ int lscsi_device_info(const char *name, struct initiator_device *d);
 
 int lscsi_set_readonly(const char *devpath, struct va_err *err);
 /* 1 (why set) if the disk or a partition is mounted, swapped on, held by
- * another block device or open by a process other than udev's; waits (5 s
+ * another block device or open by a process other than udev's; waits (10 s
  * at most) for udev to settle it first, and names an open of udev's that
  * outlasts the wait. */
 int lscsi_device_in_use(const char *name, char *why, size_t len);

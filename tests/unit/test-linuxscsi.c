@@ -101,8 +101,9 @@ TEST(verdict_udev_waits_then_is_named)
         ASSERT_EQ_INT(lscsi_openers_verdict(v, 2, 0, why, sizeof(why)), LSCSI_UDEV);
         ASSERT_STREQ(why, "");
         ASSERT_EQ_INT(lscsi_openers_verdict(v, 2, 1, why, sizeof(why)), LSCSI_BUSY);
-        ASSERT_STREQ(why, "/dev/sdb is still open by udev's process 504 ((udev-worker)) after 5 s: "
-                          "udev has not settled it");
+        ASSERT_STREQ(why,
+                     "/dev/sdb is still open by udev's process 504 ((udev-worker)) after 10 s: "
+                     "udev has not settled it");
 }
 
 TEST(verdict_user_among_udev)
