@@ -572,7 +572,7 @@ held(const char *name, char *why, size_t len)
 #define OPENERS_MAX 32
 #define DAEMONS_MAX 8
 #define CONTROL_MAX 16
-#define PARTS_MAX   64
+#define PARTS_MAX   257 /* the disk and DISK_MAX_PARTS (256) partitions */
 
 int
 lscsi_stat_ppid(const char *stat, long *ppid)
