@@ -1,12 +1,11 @@
-/* The command-line front end: options shared by every command, the command
- * table, exit codes, and the helpers commands share. */
+/* The command-line front end: the command table (one entry per cmd-*.c, as
+ * tmux's struct cmd_entry), the options a command may take, exit codes, and
+ * the helpers commands share. */
 #ifndef VOLATTACH_CLI_CLI_H
 #define VOLATTACH_CLI_CLI_H
 
 #include "core/volume.h"
 #include "meta/source.h"
-
-#define VOLATTACH_VERSION "0.1.0"
 
 /* Documented in --help and volattach(8); never renumbered. */
 enum cli_exit {
@@ -17,8 +16,32 @@ enum cli_exit {
         EXIT_ENV = 4,     /* environment: no metadata source, not root, no initiator */
 };
 
+/* The option sets a command entry takes, besides the global ones that
+ * every command takes (logging, --help, --version). One bit may stand for
+ * several options that only make sense together. */
+enum cli_opt {
+        CLI_OPT_METADATA = 1u << 0, /* --metadata, --metadata-url, --http-* */
+        CLI_OPT_JSON = 1u << 1,
+        CLI_OPT_JOBS = 1u << 2,
+        CLI_OPT_TIMEOUT = 1u << 3,
+        CLI_OPT_DEADLINE = 1u << 4,
+        CLI_OPT_ENFORCE_MULTIPATH = 1u << 5,
+        CLI_OPT_ALL = 1u << 6,
+        CLI_OPT_FORCE = 1u << 7,
+        CLI_OPT_STATE_DIR = 1u << 8,
+        CLI_OPT_BACKEND = 1u << 9,
+};
+
+/* attach's; service takes the same, since install writes them into the
+ * service's command line and run is attach */
+#define CLI_OPTS_ATTACH                                                                        \
+        (CLI_OPT_METADATA | CLI_OPT_JSON | CLI_OPT_JOBS | CLI_OPT_TIMEOUT | CLI_OPT_DEADLINE | \
+         CLI_OPT_ENFORCE_MULTIPATH | CLI_OPT_STATE_DIR | CLI_OPT_BACKEND)
+
+struct cli_entry;
+
 struct cli {
-        const char *command;
+        const struct cli_entry *entry;
         struct meta_source_opts meta;
         int json;
         unsigned jobs;
@@ -29,22 +52,39 @@ struct cli {
         int all;
         const char *backend;
         const char *state_dir;
+        int log_level; /* enum va_log_level, from --log-level, -v or -q */
         int use_syslog;
         const char *log_file;
         char **args; /* positional arguments after the command */
         int nargs;
 };
 
+/* One command. */
+struct cli_entry {
+        const char *name;
+        const char *usage;   /* what follows the name: "ID... | --all" */
+        const char *summary; /* one line, for --help */
+        unsigned options;    /* enum cli_opt bits */
+        int (*exec)(struct cli *c);
+};
+
+extern const struct cli_entry cmd_plan_entry;
+extern const struct cli_entry cmd_attach_entry;
+extern const struct cli_entry cmd_detach_entry;
+extern const struct cli_entry cmd_status_entry;
+extern const struct cli_entry cmd_service_entry;
+
+/* Parses the command line into c and checks each option against the
+ * command's entry. Returns EXIT_OK with c->entry set, EXIT_USAGE after
+ * saying why on stderr, or -1 when --help or --version was answered (the
+ * exit status is then 0). Free c with cli_free. */
+int cli_parse(int argc, char **argv, struct cli *c);
+void cli_free(struct cli *c);
+
 /* Reads and validates the metadata; prints diagnostics through the log.
  * Returns EXIT_OK, EXIT_PARTIAL (some items or vendor documents bad),
  * EXIT_BADMETA or EXIT_ENV; on EXIT_BADMETA/EXIT_ENV set is empty. */
 int cli_load(const struct cli *c, struct meta_docs *docs, struct volume_set *set);
-
-int cmd_plan(struct cli *c);
-int cmd_attach(struct cli *c);
-int cmd_detach(struct cli *c);
-int cmd_status(struct cli *c);
-int cmd_service(struct cli *c);
 
 /* The worse of two exit codes, for combining per-step outcomes. */
 int cli_exit_worst(int a, int b);

@@ -188,8 +188,8 @@ attach_text(const struct volume_set *set, const struct attach_report *rep)
                volume_set_count(set, ITEM_REJECTED), (double)rep->elapsed_ms / 1000.0);
 }
 
-int
-cmd_attach(struct cli *c)
+static int
+cmd_attach_exec(struct cli *c)
 {
         const struct initiator_ops *ops = initiator_backend(c->backend);
         const char *state_dir = c->state_dir ? c->state_dir : plat_state_dir();
@@ -282,3 +282,11 @@ cmd_attach(struct cli *c)
         volume_set_free(&set);
         return code;
 }
+
+const struct cli_entry cmd_attach_entry = {
+        .name = "attach",
+        .usage = "",
+        .summary = "log in to every volume and report its block device",
+        .options = CLI_OPTS_ATTACH,
+        .exec = cmd_attach_exec,
+};

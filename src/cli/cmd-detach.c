@@ -117,8 +117,8 @@ others_free(struct attached_volume *v, size_t n)
         free(v);
 }
 
-int
-cmd_detach(struct cli *c)
+static int
+cmd_detach_exec(struct cli *c)
 {
         const struct initiator_ops *ops = initiator_backend(c->backend);
         const char *state_dir = c->state_dir ? c->state_dir : plat_state_dir();
@@ -200,3 +200,12 @@ cmd_detach(struct cli *c)
                 plat_string_list_free(ids, n);
         return code;
 }
+
+const struct cli_entry cmd_detach_entry = {
+        .name = "detach",
+        .usage = "ID... | --all",
+        .summary = "flush, remove the devices and log out",
+        .options =
+            CLI_OPT_ALL | CLI_OPT_FORCE | CLI_OPT_STATE_DIR | CLI_OPT_BACKEND | CLI_OPT_METADATA,
+        .exec = cmd_detach_exec,
+};

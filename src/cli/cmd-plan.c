@@ -78,8 +78,8 @@ plan_text(const struct meta_docs *docs, const struct volume_set *set, const stru
                volume_set_count(set, ITEM_SKIPPED), volume_set_count(set, ITEM_REJECTED));
 }
 
-int
-cmd_plan(struct cli *c)
+static int
+cmd_plan_exec(struct cli *c)
 {
         struct meta_docs docs;
         struct volume_set set = { 0 };
@@ -127,3 +127,11 @@ cmd_plan(struct cli *c)
         meta_docs_free(&docs);
         return code;
 }
+
+const struct cli_entry cmd_plan_entry = {
+        .name = "plan",
+        .usage = "",
+        .summary = "print what attach would do; changes nothing",
+        .options = CLI_OPT_METADATA | CLI_OPT_JSON | CLI_OPT_TIMEOUT | CLI_OPT_ENFORCE_MULTIPATH,
+        .exec = cmd_plan_exec,
+};

@@ -5,8 +5,8 @@
 #include "cli/cli.h"
 #include "cli/service.h"
 
-int
-cmd_service(struct cli *c)
+static int
+cmd_service_exec(struct cli *c)
 {
         if (c->nargs != 1) {
                 fprintf(stderr, "volattach: service needs one of install, uninstall, run\n");
@@ -14,3 +14,11 @@ cmd_service(struct cli *c)
         }
         return service_command(c->args[0], c);
 }
+
+const struct cli_entry cmd_service_entry = {
+        .name = "service",
+        .usage = "install|uninstall|run",
+        .summary = "(Windows) the boot-time service",
+        .options = CLI_OPTS_ATTACH,
+        .exec = cmd_service_exec,
+};

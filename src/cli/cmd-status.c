@@ -26,8 +26,8 @@ state_name(enum initiator_session_state s)
         }
 }
 
-int
-cmd_status(struct cli *c)
+static int
+cmd_status_exec(struct cli *c)
 {
         const struct initiator_ops *ops = initiator_backend(c->backend);
         const char *state_dir = c->state_dir ? c->state_dir : plat_state_dir();
@@ -151,3 +151,11 @@ cmd_status(struct cli *c)
         plat_string_list_free(ids, n);
         return code;
 }
+
+const struct cli_entry cmd_status_entry = {
+        .name = "status",
+        .usage = "",
+        .summary = "what volattach has attached, with sessions and devices",
+        .options = CLI_OPT_JSON | CLI_OPT_STATE_DIR | CLI_OPT_BACKEND,
+        .exec = cmd_status_exec,
+};

@@ -90,7 +90,7 @@ service_main(DWORD argc, LPWSTR *argv)
                 return;
         report(SERVICE_START_PENDING, 0, 120000);
         report(SERVICE_RUNNING, 0, 0);
-        code = cmd_attach(service_cli);
+        code = cmd_attach_entry.exec(service_cli);
         log_attached(service_cli);
         va_log(code == EXIT_OK ? VA_LOG_NOTICE : VA_LOG_ERR, "boot-time attach finished, exit %d",
                code);
@@ -366,7 +366,7 @@ run(struct cli *c)
         if (!StartServiceCtrlDispatcherW(table)) {
                 if (GetLastError() == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
                         /* started from a console: do the same job in the foreground */
-                        return cmd_attach(c);
+                        return cmd_attach_entry.exec(c);
                 }
                 return EXIT_ENV;
         }

@@ -147,6 +147,72 @@ def test_command_line():
     check("debug log hides secrets", "targetsecret" not in p.stdout + p.stderr)
 
 
+# command -> options its --help must list, options it must not (another's)
+COMMAND_OPTIONS = {
+    "plan": (["--metadata", "--json", "--timeout", "--enforce-multipath"],
+             ["--jobs", "--deadline", "--all", "--force", "--state-dir"]),
+    "attach": (["--metadata", "--json", "--jobs", "--timeout", "--deadline",
+                "--enforce-multipath", "--state-dir"], ["--all", "--force"]),
+    "detach": (["--all", "--force", "--state-dir", "--metadata"],
+               ["--json", "--jobs", "--timeout", "--deadline"]),
+    "status": (["--json", "--state-dir"], ["--metadata", "--jobs", "--all", "--force"]),
+    "service": (["--metadata", "--timeout", "--deadline", "--state-dir"], ["--all", "--force"]),
+}
+GLOBAL_OPTIONS = ["--log-level", "--verbose", "--quiet", "--syslog", "--log-file"]
+
+
+def listed(text, opt):
+    """Whether a help text has a line for opt (not just a mention)."""
+    return re.search(r"^  (-\w, )?%s\b" % re.escape(opt), text, re.M) is not None
+
+
+def test_command_table():
+    seed = os.path.join(FIXTURES, "01-seed-example.json")
+    general = run("--help").stdout
+    for cmd, (own, others) in COMMAND_OPTIONS.items():
+        p = run(cmd, "--help")
+        check("%s --help exit" % cmd, p.returncode == 0, p.stderr)
+        check("%s --help is its own usage" % cmd,
+              p.stdout.startswith("Usage: volattach %s" % cmd) and "Commands:" not in p.stdout,
+              p.stdout[:300])
+        for o in own + GLOBAL_OPTIONS:
+            check("%s --help lists %s" % (cmd, o), listed(p.stdout, o), p.stdout)
+        for o in others:
+            check("%s --help leaves out %s" % (cmd, o), not listed(p.stdout, o), p.stdout)
+            check("general help lists %s" % o, listed(general, o), general)
+        check("help %s = %s --help" % (cmd, cmd), run("help", cmd).stdout == p.stdout)
+        check("--help %s = %s --help" % (cmd, cmd), run("--help", cmd).stdout == p.stdout)
+        # another command's option: a usage error naming both, and nothing run
+        for o in others:
+            args = [cmd, o] + (["1"] if o in ("--jobs", "--timeout", "--deadline") else
+                               [seed] if o == "--metadata" else
+                               [tempfile.gettempdir()] if o == "--state-dir" else [])
+            p = run(*args)
+            check("%s %s is a usage error" % (cmd, o), p.returncode == 2 and p.stdout == "" and
+                  ("%s is not an option of %s" % (o, cmd)) in p.stderr and
+                  ("volattach %s --help" % cmd) in p.stderr,
+                  "%d %s %s" % (p.returncode, p.stdout, p.stderr))
+    # the wrong option is named where it stands, before or after the command
+    p = run("--force", "plan", "--jobs", "2", "--metadata", seed)
+    check("first wrong option named", p.returncode == 2 and "--force is not an option of plan"
+          in p.stderr, p.stderr)
+    p = run("--metadata", seed, "--json", "plan")
+    check("options before the command", p.returncode == 0 and json.loads(p.stdout)["volumes"],
+          p.stdout + p.stderr)
+    p = run("plan", "--metadata=" + seed, "--http-timeout-ms", "500", "-q")
+    check("--opt=value, an undocumented option, a global one", p.returncode == 0 and
+          "1 to attach" in p.stdout, p.stdout + p.stderr)
+    for args in (["help", "frobnicate"], ["help", "plan", "attach"], ["help", "--json"],
+                 ["frobnicate", "--help"], ["version", "--json"]):
+        p = run(*args)
+        check("usage %s" % args, p.returncode == 2 and p.stdout == "", "%d %s" % (p.returncode,
+                                                                              p.stderr))
+    p = run("help")
+    check("help is the general help", p.returncode == 0 and p.stdout == general)
+    p = run("version")
+    check("version command", p.returncode == 0 and p.stdout == run("--version").stdout)
+
+
 def test_directory_and_vendor_data():
     d = tempfile.mkdtemp()
     try:
@@ -317,7 +383,8 @@ def test_status_and_detach_without_state():
 
 
 def main():
-    for t in (test_fixtures, test_seed_json, test_command_line, test_directory_and_vendor_data,
+    for t in (test_fixtures, test_seed_json, test_command_line, test_command_table,
+              test_directory_and_vendor_data,
               test_metadata_service, test_config_drive_images,
               test_status_and_detach_without_state):
         try:

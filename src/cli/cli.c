@@ -1,0 +1,527 @@
+/* The command line: every option once, the command table, a parser that
+ * checks each option against the command it is given to, and the help
+ * texts, all three built from those two tables. */
+#include "cli/cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+
+#ifndef VOLATTACH_VERSION
+#error "meson.build passes VOLATTACH_VERSION, its project version"
+#endif
+
+enum opt_id {
+        OPT_HELP,
+        OPT_VERSION,
+        OPT_METADATA,
+        OPT_METADATA_URL,
+        OPT_HTTP_TIMEOUT,
+        OPT_HTTP_TIMEOUT_MS,
+        OPT_HTTP_ATTEMPTS,
+        OPT_HTTP_BACKOFF_MS,
+        OPT_JSON,
+        OPT_JOBS,
+        OPT_TIMEOUT,
+        OPT_DEADLINE,
+        OPT_ENFORCE_MULTIPATH,
+        OPT_ALL,
+        OPT_FORCE,
+        OPT_STATE_DIR,
+        OPT_BACKEND,
+        OPT_LOG_LEVEL,
+        OPT_LOG_FILE,
+        OPT_VERBOSE,
+        OPT_VERBOSE2,
+        OPT_QUIET,
+        OPT_SYSLOG,
+};
+
+struct option {
+        enum opt_id id;
+        const char *name;
+        const char *alias;
+        const char *arg;  /* the value's name in --help; NULL for a flag */
+        unsigned set;     /* the enum cli_opt bit an entry takes it by; 0: global */
+        const char *help; /* NULL: left out of --help (tests, the service's own
+                           * command line, and the one backend each OS has) */
+};
+
+/* In the order --help lists them; "\n" continues a help text on the next
+ * line, under the first. */
+static const struct option options[] = {
+        { OPT_METADATA, "--metadata", NULL, "SRC", CLI_OPT_METADATA,
+          "auto (default: config drive, then the metadata service),\n"
+          "a meta_data.json file, a config-drive directory,\n"
+          "configdrive[:DEVICE], or an http:// URL" },
+        { OPT_METADATA_URL, "--metadata-url", NULL, "URL", CLI_OPT_METADATA,
+          "the service auto falls back to (default\n" META_SERVICE_URL ")" },
+        { OPT_HTTP_TIMEOUT, "--http-timeout", NULL, "S", CLI_OPT_METADATA,
+          "per metadata request (default 10)" },
+        { OPT_HTTP_TIMEOUT_MS, "--http-timeout-ms", NULL, "MS", CLI_OPT_METADATA, NULL },
+        { OPT_HTTP_ATTEMPTS, "--http-attempts", NULL, "N", CLI_OPT_METADATA,
+          "metadata requests in all, with backoff (default 5)" },
+        { OPT_HTTP_BACKOFF_MS, "--http-backoff-ms", NULL, "MS", CLI_OPT_METADATA, NULL },
+        { OPT_JSON, "--json", NULL, NULL, CLI_OPT_JSON, "machine-readable output on stdout" },
+        { OPT_JOBS, "--jobs", NULL, "N", CLI_OPT_JOBS, "parallel logins (default 16)" },
+        { OPT_TIMEOUT, "--timeout", NULL, "S", CLI_OPT_TIMEOUT,
+          "wait for each block device at most S seconds (default 30)" },
+        { OPT_DEADLINE, "--deadline", NULL, "S", CLI_OPT_DEADLINE,
+          "keep retrying an unreachable target for S seconds\n(default 60)" },
+        { OPT_ENFORCE_MULTIPATH, "--enforce-multipath", NULL, NULL, CLI_OPT_ENFORCE_MULTIPATH,
+          "fail a multipath volume instead of falling back to one path" },
+        { OPT_ALL, "--all", NULL, NULL, CLI_OPT_ALL, "detach every volume volattach attached" },
+        { OPT_FORCE, "--force", NULL, NULL, CLI_OPT_FORCE, "detach even a mounted or open device" },
+        { OPT_STATE_DIR, "--state-dir", NULL, "DIR", CLI_OPT_STATE_DIR,
+          "where volattach keeps a state file per attached volume\n"
+          "(default /run/volattach; ProgramData\\volattach on Windows)" },
+        { OPT_BACKEND, "--backend", NULL, "NAME", CLI_OPT_BACKEND, NULL },
+        { OPT_LOG_LEVEL, "--log-level", NULL, "LEVEL", 0,
+          "error, warning, notice (default), info, debug" },
+        { OPT_VERBOSE, "--verbose", "-v", NULL, 0, "--log-level info; twice: debug" },
+        { OPT_VERBOSE2, "-vv", NULL, NULL, 0, NULL },
+        { OPT_QUIET, "--quiet", "-q", NULL, 0, "--log-level error" },
+        { OPT_SYSLOG, "--syslog", NULL, NULL, 0,
+          "also log to the system log (the Event Log on Windows)" },
+        { OPT_LOG_FILE, "--log-file", NULL, "FILE", 0, "also log to FILE (appended to)" },
+        { OPT_HELP, "--help", "-h", NULL, 0, "this text; after a command, that command's" },
+        { OPT_VERSION, "--version", NULL, NULL, 0, "the version" },
+};
+
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+static int cmd_help_exec(struct cli *c);
+static int cmd_version_exec(struct cli *c);
+
+static const struct cli_entry cmd_help_entry = {
+        .name = "help",
+        .usage = "[COMMAND]",
+        .summary = "this text, or one command's options",
+        .options = 0,
+        .exec = cmd_help_exec,
+};
+
+static const struct cli_entry cmd_version_entry = {
+        .name = "version",
+        .usage = "",
+        .summary = NULL, /* --version says it */
+        .options = 0,
+        .exec = cmd_version_exec,
+};
+
+static const struct cli_entry *const cmd_table[] = {
+        &cmd_plan_entry,    &cmd_attach_entry, &cmd_detach_entry,  &cmd_status_entry,
+        &cmd_service_entry, &cmd_help_entry,   &cmd_version_entry, NULL,
+};
+
+static const char intro_text[] =
+    "Attach the iSCSI volumes listed in OpenStack instance metadata, through the\n"
+    "operating system's own initiator (open-iscsi on Linux, the Microsoft iSCSI\n"
+    "initiator on Windows).\n";
+
+static const char exit_text[] =
+    "Exit status:\n"
+    "  0  everything asked for was done, or there was nothing to do\n"
+    "  1  some volumes failed or were rejected; the others were attached\n"
+    "  2  usage error\n"
+    "  3  the metadata is unusable as a whole (not JSON, too big, duplicate keys,\n"
+    "     volumes not a list): nothing was attempted\n"
+    "  4  environment error: no metadata source, not privileged, no initiator\n"
+    "\n"
+    "CHAP secrets are never printed, logged, or passed on a command line.\n";
+
+static const struct cli_entry *
+entry_find(const char *name)
+{
+        size_t i;
+
+        for (i = 0; cmd_table[i] != NULL; i++)
+                if (strcmp(cmd_table[i]->name, name) == 0)
+                        return cmd_table[i];
+        return NULL;
+}
+
+static const struct option *
+option_find(const char *name)
+{
+        size_t i;
+
+        for (i = 0; i < NOPTIONS; i++)
+                if (strcmp(options[i].name, name) == 0 ||
+                    (options[i].alias != NULL && strcmp(options[i].alias, name) == 0))
+                        return &options[i];
+        return NULL;
+}
+
+/* "  --metadata SRC       auto (...)": the help column is the 24th. */
+static void
+option_print(FILE *f, const struct option *o)
+{
+        const char *h = o->help, *nl;
+        char spelled[64];
+
+        if (o->alias != NULL)
+                (void)snprintf(spelled, sizeof(spelled), "%s, %s", o->alias, o->name);
+        else if (o->arg != NULL)
+                (void)snprintf(spelled, sizeof(spelled), "%s %s", o->name, o->arg);
+        else
+                (void)snprintf(spelled, sizeof(spelled), "%s", o->name);
+        fprintf(f, "  %-20s ", spelled);
+        while ((nl = strchr(h, '\n')) != NULL) {
+                fprintf(f, "%.*s\n%23s", (int)(nl - h), h, "");
+                h = nl + 1;
+        }
+        fprintf(f, "%s\n", h);
+}
+
+/* The documented options of one set: global (set 0), one entry's, or, for
+ * the general help, every command's (mask ~0u). */
+static void
+options_print(FILE *f, unsigned mask, int global)
+{
+        size_t i;
+
+        for (i = 0; i < NOPTIONS; i++)
+                if (options[i].help != NULL &&
+                    (global ? options[i].set == 0 : (options[i].set & mask) != 0))
+                        option_print(f, &options[i]);
+}
+
+static void
+usage_print(FILE *f)
+{
+        char head[64];
+        size_t i;
+
+        fprintf(f, "Usage: volattach [OPTIONS] COMMAND [ARGS]\n\n%s\nCommands:\n", intro_text);
+        for (i = 0; cmd_table[i] != NULL; i++) {
+                const struct cli_entry *e = cmd_table[i];
+
+                if (e->summary == NULL)
+                        continue;
+                (void)snprintf(head, sizeof(head), "%s%s%s", e->name, e->usage[0] ? " " : "",
+                               e->usage);
+                fprintf(f, strlen(head) > 20 ? "  %s   %s\n" : "  %-20s %s\n", head, e->summary);
+        }
+        fprintf(f, "\nOptions ('volattach COMMAND --help' lists those a command takes):\n");
+        options_print(f, ~0u, 0);
+        fprintf(f, "\nGlobal options, for every command:\n");
+        options_print(f, 0, 1);
+        fprintf(f, "\n%s", exit_text);
+}
+
+static void
+entry_usage_print(FILE *f, const struct cli_entry *e)
+{
+        fprintf(f, "Usage: volattach %s%s%s%s\n", e->name, e->options ? " [OPTIONS]" : "",
+                e->usage[0] ? " " : "", e->usage);
+        if (e->summary != NULL)
+                fprintf(f, "  %s\n", e->summary);
+        if (e->options != 0) {
+                fprintf(f, "\nOptions:\n");
+                options_print(f, e->options, 0);
+        }
+        fprintf(f, "\nGlobal options:\n");
+        options_print(f, 0, 1);
+        fprintf(f, "\n%s", exit_text);
+}
+
+static int
+cmd_help_exec(struct cli *c)
+{
+        const struct cli_entry *e;
+
+        if (c->nargs == 0) {
+                usage_print(stdout);
+                return EXIT_OK;
+        }
+        if (c->nargs > 1) {
+                fprintf(stderr, "volattach: help takes one command name\n");
+                return EXIT_USAGE;
+        }
+        e = entry_find(c->args[0]);
+        if (e == NULL) {
+                fprintf(stderr, "volattach: unknown command '%s'\n", c->args[0]);
+                return EXIT_USAGE;
+        }
+        entry_usage_print(stdout, e);
+        return EXIT_OK;
+}
+
+static int
+cmd_version_exec(struct cli *c)
+{
+        (void)c;
+        printf("volattach %s\n", VOLATTACH_VERSION);
+        return EXIT_OK;
+}
+
+static int
+parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned *out)
+{
+        unsigned long v = 0;
+        size_t i;
+
+        if (s == NULL || s[0] == '\0' || strlen(s) > 9)
+                goto bad;
+        for (i = 0; s[i] != '\0'; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        goto bad;
+                v = v * 10 + (unsigned long)(s[i] - '0');
+        }
+        if (v < min || v > max)
+                goto bad;
+        *out = (unsigned)v;
+        return 0;
+bad:
+        fprintf(stderr, "volattach: %s needs a number %u..%u\n", opt, min, max);
+        return -1;
+}
+
+/* What the options given so far ask for, beyond struct cli itself. */
+struct parse {
+        int verbose;
+        int log_level;
+        unsigned given;        /* enum cli_opt bits */
+        const char *first[16]; /* per bit, the first option given with it */
+        unsigned order[16];    /* and where that came, to name the first wrong one */
+        unsigned n;
+};
+_Static_assert(CLI_OPT_BACKEND < (1u << 16), "struct parse: first[] has a place per bit");
+
+static int
+option_apply(struct cli *c, struct parse *p, const struct option *o, const char *val)
+{
+        unsigned u;
+
+        switch (o->id) {
+        case OPT_METADATA:
+                c->meta.spec = val;
+                break;
+        case OPT_METADATA_URL:
+                c->meta.service_url = val;
+                break;
+        case OPT_HTTP_TIMEOUT:
+                if (parse_uint(o->name, val, 1, 300, &u) < 0)
+                        return -1;
+                c->meta.http.timeout_ms = u * 1000;
+                break;
+        case OPT_HTTP_TIMEOUT_MS:
+                if (parse_uint(o->name, val, 1, 300000, &u) < 0)
+                        return -1;
+                c->meta.http.timeout_ms = u;
+                break;
+        case OPT_HTTP_ATTEMPTS:
+                if (parse_uint(o->name, val, 1, 20, &u) < 0)
+                        return -1;
+                c->meta.http.attempts = u;
+                break;
+        case OPT_HTTP_BACKOFF_MS:
+                if (parse_uint(o->name, val, 0, 60000, &u) < 0)
+                        return -1;
+                c->meta.http.backoff_ms = u;
+                if (c->meta.http.backoff_max_ms < u)
+                        c->meta.http.backoff_max_ms = u;
+                break;
+        case OPT_JSON:
+                c->json = 1;
+                break;
+        case OPT_JOBS:
+                return parse_uint(o->name, val, 1, 256, &c->jobs);
+        case OPT_TIMEOUT:
+                return parse_uint(o->name, val, 1, 3600, &c->device_timeout_s);
+        case OPT_DEADLINE:
+                return parse_uint(o->name, val, 0, 3600, &c->login_deadline_s);
+        case OPT_ENFORCE_MULTIPATH:
+                c->enforce_multipath = 1;
+                break;
+        case OPT_ALL:
+                c->all = 1;
+                break;
+        case OPT_FORCE:
+                c->force = 1;
+                break;
+        case OPT_STATE_DIR:
+                c->state_dir = val;
+                break;
+        case OPT_BACKEND:
+                c->backend = val;
+                break;
+        case OPT_LOG_LEVEL:
+                p->log_level = va_log_level_parse(val);
+                if (p->log_level < 0) {
+                        fprintf(stderr, "volattach: unknown log level '%s'\n", val);
+                        return -1;
+                }
+                break;
+        case OPT_LOG_FILE:
+                c->log_file = val;
+                break;
+        case OPT_VERBOSE:
+                p->verbose++;
+                break;
+        case OPT_VERBOSE2:
+                p->verbose += 2;
+                break;
+        case OPT_QUIET:
+                p->verbose = -1;
+                break;
+        case OPT_SYSLOG:
+                c->use_syslog = 1;
+                break;
+        case OPT_HELP:
+        case OPT_VERSION:
+                break; /* answered by cli_parse itself */
+        }
+        return 0;
+}
+
+static unsigned
+bit_index(unsigned bit)
+{
+        unsigned i = 0;
+
+        while (bit > 1) {
+                bit >>= 1;
+                i++;
+        }
+        return i;
+}
+
+/* An option the command does not take is a mistake worth stopping for:
+ * `volattach status --metadata X` would otherwise look as if it read X. */
+static int
+options_check(const struct cli_entry *e, const struct parse *p)
+{
+        unsigned extra = p->given & ~e->options, i, wrong = 16;
+
+        for (i = 0; i < 16; i++)
+                if ((extra & (1u << i)) != 0 && (wrong == 16 || p->order[i] < p->order[wrong]))
+                        wrong = i;
+        if (wrong == 16)
+                return 0;
+        fprintf(stderr, "volattach: %s is not an option of %s\n", p->first[wrong], e->name);
+        return -1;
+}
+
+static void
+try_help(const struct cli_entry *e)
+{
+        if (e != NULL)
+                fprintf(stderr, "Try 'volattach %s --help'.\n", e->name);
+        else
+                fprintf(stderr, "Try 'volattach --help'.\n");
+}
+
+int
+cli_parse(int argc, char **argv, struct cli *c)
+{
+        struct parse p;
+        const char *command = NULL;
+        int i, help = 0;
+
+        memset(c, 0, sizeof(*c));
+        memset(&p, 0, sizeof(p));
+        p.log_level = -1;
+        c->meta.spec = "auto";
+        c->meta.service_url = META_SERVICE_URL;
+        c->meta.http = (struct meta_http_policy)META_HTTP_POLICY_DEFAULT;
+        c->jobs = 16;
+        c->device_timeout_s = 30;
+        c->login_deadline_s = 60;
+        c->args = calloc((size_t)argc + 1, sizeof(*c->args));
+        if (c->args == NULL) {
+                fprintf(stderr, "volattach: out of memory\n");
+                return EXIT_ENV;
+        }
+
+        for (i = 1; i < argc && !help; i++) {
+                const char *a = argv[i], *val = NULL, *eq = strchr(a, '=');
+                const struct option *o;
+                char name[64];
+
+                if (a[0] != '-' || a[1] == '\0') {
+                        if (command == NULL)
+                                command = a;
+                        else
+                                c->args[c->nargs++] = argv[i];
+                        continue;
+                }
+                if (strncmp(a, "--", 2) == 0 && eq != NULL && (size_t)(eq - a) < sizeof(name)) {
+                        memcpy(name, a, (size_t)(eq - a));
+                        name[eq - a] = '\0';
+                        val = eq + 1;
+                        a = name;
+                }
+                o = option_find(a);
+                if (o == NULL) {
+                        fprintf(stderr, "volattach: unknown option '%s'\n", a);
+                        goto usage;
+                }
+                if (o->id == OPT_HELP) {
+                        /* `volattach --help detach` asks about detach too */
+                        if (command == NULL && i + 1 < argc && entry_find(argv[i + 1]) != NULL)
+                                command = argv[i + 1];
+                        help = 1;
+                        continue;
+                }
+                if (o->id == OPT_VERSION) {
+                        (void)cmd_version_exec(c);
+                        return -1;
+                }
+                if (o->arg != NULL && val == NULL) {
+                        if (i + 1 >= argc) {
+                                fprintf(stderr, "volattach: %s needs a value\n", a);
+                                goto usage;
+                        }
+                        val = argv[++i];
+                }
+                if (option_apply(c, &p, o, val) < 0)
+                        goto usage;
+                if (o->set != 0 && p.first[bit_index(o->set)] == NULL) {
+                        p.first[bit_index(o->set)] = o->name;
+                        p.order[bit_index(o->set)] = p.n++;
+                }
+                p.given |= o->set;
+        }
+
+        if (command == NULL) {
+                if (help) {
+                        usage_print(stdout);
+                        return -1;
+                }
+                fprintf(stderr, "volattach: no command given\n");
+                goto usage;
+        }
+        c->entry = entry_find(command);
+        if (c->entry == NULL) {
+                fprintf(stderr, "volattach: unknown command '%s'\n", command);
+                goto usage;
+        }
+        if (help) {
+                entry_usage_print(stdout, c->entry);
+                return -1;
+        }
+        if (options_check(c->entry, &p) < 0)
+                goto usage;
+        if (p.log_level >= 0)
+                c->log_level = p.log_level;
+        else
+                c->log_level = p.verbose < 0    ? VA_LOG_ERR
+                               : p.verbose == 0 ? VA_LOG_NOTICE
+                               : p.verbose == 1 ? VA_LOG_INFO
+                                                : VA_LOG_DEBUG;
+        return EXIT_OK;
+usage:
+        try_help(c->entry);
+        return EXIT_USAGE;
+}
+
+void
+cli_free(struct cli *c)
+{
+        free(c->args);
+        c->args = NULL;
+}
