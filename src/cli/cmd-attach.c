@@ -4,36 +4,13 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/record.h"
+#include "cli/state.h"
 #include "cli/report.h"
 #include "core/attach.h"
 #include "base/log.h"
 #include "platform/platform.h"
 
 static const char *const status_name[] = { "attached", "degraded", "failed" };
-
-cJSON *report_device_json(const struct initiator_device *d);
-
-cJSON *
-report_device_json(const struct initiator_device *d)
-{
-        cJSON *o = cJSON_CreateObject();
-
-        if (o == NULL)
-                return NULL;
-        (void)cJSON_AddStringToObject(o, "path", d->path);
-        if (d->by_path[0])
-                (void)cJSON_AddStringToObject(o, "by_path", d->by_path);
-        else
-                (void)cJSON_AddNullToObject(o, "by_path");
-        (void)cJSON_AddStringToObject(o, "kind",
-                                      d->kind == INITIATOR_DEVICE_MULTIPATH ? "multipath" : "disk");
-        (void)cJSON_AddStringToObject(o, "wwid", d->wwid);
-        (void)cJSON_AddStringToObject(o, "serial", d->serial);
-        (void)cJSON_AddNumberToObject(o, "size_bytes", (double)d->size_bytes);
-        (void)cJSON_AddBoolToObject(o, "read_only", d->read_only);
-        return o;
-}
 
 static void
 attach_json(const struct meta_docs *docs, const struct volume_set *set,
@@ -267,9 +244,9 @@ cmd_attach_exec(struct cli *c)
                 if (res->status == ATTACH_DEGRADED)
                         va_log(VA_LOG_WARNING, "volume %s: %s", res->vol->id, res->err.msg);
                 va_err_clear(&err);
-                if (record_save(state_dir, res, &err) < 0)
+                if (state_save(state_dir, res, &err) < 0)
                         va_log(VA_LOG_WARNING,
-                               "volume %s: attached, but its state record could not be written "
+                               "volume %s: attached, but its state file could not be written "
                                "(status and detach will not know it): %s",
                                res->vol->id, err.msg);
         }

@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/record.h"
+#include "cli/state.h"
 #include "core/detach.h"
 #include "base/log.h"
 #include "platform/platform.h"
 
-/* Without a state record (it lives in /run, so a lost record is rare), the
+/* Without a state file (it lives in /run, so a lost one is rare), the
  * volume is looked up in the current metadata and its devices found live. */
 static int
 from_metadata(const struct cli *c, const struct initiator_ops *ops, struct initiator *ini,
@@ -29,7 +29,7 @@ from_metadata(const struct cli *c, const struct initiator_ops *ops, struct initi
         meta_docs_free(&docs);
         if (code == EXIT_ENV || code == EXIT_BADMETA)
                 return va_err_set(err, VA_E_NOTFOUND,
-                                  "volume %s: no state record, and no readable metadata", id);
+                                  "volume %s: no state file, and no readable metadata", id);
         memset(av, 0, sizeof(*av));
         for (i = 0; i < set.n; i++) {
                 const struct volume *v = &set.v[i];
@@ -81,7 +81,7 @@ from_metadata(const struct cli *c, const struct initiator_ops *ops, struct initi
         return r;
 }
 
-/* The records of the volumes still attached, other than skip; what cannot
+/* The state files of the volumes still attached, other than skip; what cannot
  * be read is left out (detach then judges by the disks present). */
 static void
 others_load(const char *state_dir, const char *skip, struct attached_volume **ret, size_t *ret_n)
@@ -93,7 +93,7 @@ others_load(const char *state_dir, const char *skip, struct attached_volume **re
         *ret = NULL;
         *ret_n = 0;
         va_err_clear(&err);
-        if (record_list(state_dir, &ids, &n, &err) < 0 || n == 0) {
+        if (state_list(state_dir, &ids, &n, &err) < 0 || n == 0) {
                 plat_string_list_free(ids, n);
                 return;
         }
@@ -101,7 +101,7 @@ others_load(const char *state_dir, const char *skip, struct attached_volume **re
         for (i = 0; *ret != NULL && i < n; i++) {
                 va_err_clear(&err);
                 if (strcmp(ids[i], skip) != 0 &&
-                    record_load(state_dir, ids[i], &(*ret)[*ret_n], &err) == 0)
+                    state_load(state_dir, ids[i], &(*ret)[*ret_n], &err) == 0)
                         (*ret_n)++;
         }
         plat_string_list_free(ids, n);
@@ -149,7 +149,7 @@ cmd_detach_exec(struct cli *c)
         }
         va_err_clear(&err);
         if (c->all) {
-                if (record_list(state_dir, &ids, &n, &err) < 0) {
+                if (state_list(state_dir, &ids, &n, &err) < 0) {
                         va_log(VA_LOG_ERR, "%s", err.msg);
                         return EXIT_ENV;
                 }
@@ -168,7 +168,7 @@ cmd_detach_exec(struct cli *c)
                 struct attached_volume av;
 
                 va_err_clear(&err);
-                r = record_load(state_dir, ids[i], &av, &err);
+                r = state_load(state_dir, ids[i], &av, &err);
                 if (r == -VA_E_NOTFOUND) {
                         va_err_clear(&err);
                         r = from_metadata(c, ops, ini, ids[i], &av, &err);
@@ -189,7 +189,7 @@ cmd_detach_exec(struct cli *c)
                         continue;
                 }
                 va_err_clear(&err);
-                if (record_remove(state_dir, ids[i], &err) < 0)
+                if (state_remove(state_dir, ids[i], &err) < 0)
                         va_log(VA_LOG_WARNING, "%s", err.msg);
                 printf("Volume %s detached\n", ids[i]);
                 ok++;

@@ -5,13 +5,11 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/record.h"
+#include "cli/state.h"
 #include "cli/report.h"
 #include "core/detach.h"
 #include "base/log.h"
 #include "platform/platform.h"
-
-cJSON *report_device_json(const struct initiator_device *d);
 
 static const char *
 state_name(enum initiator_session_state s)
@@ -44,7 +42,7 @@ cmd_status_exec(struct cli *c)
                 return EXIT_USAGE;
         }
         va_err_clear(&err);
-        if (record_list(state_dir, &ids, &n, &err) < 0) {
+        if (state_list(state_dir, &ids, &n, &err) < 0) {
                 va_log(VA_LOG_ERR, "%s", err.msg);
                 return EXIT_ENV;
         }
@@ -67,7 +65,7 @@ cmd_status_exec(struct cli *c)
                 size_t up = 0;
 
                 va_err_clear(&err);
-                if (record_load(state_dir, ids[i], &av, &err) < 0) {
+                if (state_load(state_dir, ids[i], &av, &err) < 0) {
                         va_log(VA_LOG_WARNING, "%s", err.msg);
                         continue;
                 }

@@ -68,6 +68,27 @@ report_volume_json(const struct volume *v)
 }
 
 cJSON *
+report_device_json(const struct initiator_device *d)
+{
+        cJSON *o = cJSON_CreateObject();
+
+        if (o == NULL)
+                return NULL;
+        (void)cJSON_AddStringToObject(o, "path", d->path);
+        if (d->by_path[0])
+                (void)cJSON_AddStringToObject(o, "by_path", d->by_path);
+        else
+                (void)cJSON_AddNullToObject(o, "by_path");
+        (void)cJSON_AddStringToObject(o, "kind",
+                                      d->kind == INITIATOR_DEVICE_MULTIPATH ? "multipath" : "disk");
+        (void)cJSON_AddStringToObject(o, "wwid", d->wwid);
+        (void)cJSON_AddStringToObject(o, "serial", d->serial);
+        (void)cJSON_AddNumberToObject(o, "size_bytes", (double)d->size_bytes);
+        (void)cJSON_AddBoolToObject(o, "read_only", d->read_only);
+        return o;
+}
+
+cJSON *
 report_items_json(const struct volume_set *s)
 {
         static const char *const st[] = { "ok", "skipped", "rejected" };

@@ -6,9 +6,12 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
+#include "core/initiator.h"
 #include "core/volume.h"
 
 cJSON *report_volume_json(const struct volume *v);
+/* A block device as attach and status show it. */
+cJSON *report_device_json(const struct initiator_device *d);
 cJSON *report_items_json(const struct volume_set *s);
 cJSON *report_diags_json(const struct diag_list *d);
 

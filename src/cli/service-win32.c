@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/record.h"
+#include "cli/state.h"
 #include "cli/service.h"
 #include "base/log.h"
 #include "platform/platform.h"
@@ -52,7 +52,7 @@ control(DWORD code, DWORD type, LPVOID data, LPVOID ctx)
 }
 
 /* attach's report goes to a console the service does not have: the log
- * gets what is attached now, from the state records */
+ * gets what is attached now, from the state files */
 static void
 log_attached(const struct cli *c)
 {
@@ -62,7 +62,7 @@ log_attached(const struct cli *c)
         size_t n = 0, i;
 
         va_err_clear(&err);
-        if (record_list(dir, &ids, &n, &err) < 0) {
+        if (state_list(dir, &ids, &n, &err) < 0) {
                 va_log(VA_LOG_WARNING, "%s", err.msg);
                 return;
         }
@@ -70,7 +70,7 @@ log_attached(const struct cli *c)
                 struct attached_volume av;
 
                 va_err_clear(&err);
-                if (record_load(dir, ids[i], &av, &err) < 0)
+                if (state_load(dir, ids[i], &av, &err) < 0)
                         continue;
                 va_log(VA_LOG_NOTICE, "volume %s attached: %s", av.id, av.device.path);
                 attached_volume_clear(&av);

@@ -1,4 +1,4 @@
-/* Detach: what volattach attached, as remembered in its state records, and
+/* Detach: what volattach attached, as remembered in its state files, and
  * how it is taken apart again: refuse a busy device unless forced, remove
  * the multipath map and the SCSI disks, log out of a session only when no
  * other LUN still uses it, forget the target. */

@@ -1,6 +1,6 @@
-/* Reading and writing state records. Written atomically, so a crash leaves
- * either the old record or the new one. */
-#include "cli/record.h"
+/* Reading and writing the state files. Written atomically, so a crash
+ * leaves either the old file or the new one. */
+#include "cli/state.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 
 #include "platform/platform.h"
 
-#define RECORD_MAX (64 * 1024)
+#define STATE_FILE_MAX (64 * 1024)
 
 static void
 path_for(const char *dir, const char *id, char *buf, size_t len)
@@ -79,7 +79,7 @@ device_from_json(const cJSON *o, struct initiator_device *d)
 }
 
 int
-record_save(const char *state_dir, const struct attach_result *res, struct va_err *err)
+state_save(const char *state_dir, const struct attach_result *res, struct va_err *err)
 {
         char path[1024], dir[1024];
         cJSON *root = cJSON_CreateObject(), *paths;
@@ -125,7 +125,7 @@ record_save(const char *state_dir, const struct attach_result *res, struct va_er
 }
 
 int
-record_load(const char *state_dir, const char *id, struct attached_volume *ret, struct va_err *err)
+state_load(const char *state_dir, const char *id, struct attached_volume *ret, struct va_err *err)
 {
         char path[1024];
         char *buf = NULL;
@@ -138,12 +138,13 @@ record_load(const char *state_dir, const char *id, struct attached_volume *ret, 
         if (!uuid_is_canonical(id))
                 return va_err_set(err, VA_E_INVAL, "'%.40s' is not a volume id (a UUID)", id);
         path_for(state_dir, id, path, sizeof(path));
-        r = plat_read_file(path, RECORD_MAX, &buf, &len, err);
+        r = plat_read_file(path, STATE_FILE_MAX, &buf, &len, err);
         if (r == -VA_E_NOTFOUND) {
                 va_err_clear(err);
-                return va_err_set(err, VA_E_NOTFOUND,
-                                  "volume %s: not attached by volattach (no record in %s/volumes)",
-                                  id, state_dir);
+                return va_err_set(
+                    err, VA_E_NOTFOUND,
+                    "volume %s: not attached by volattach (no state file in %s/volumes)", id,
+                    state_dir);
         }
         if (r < 0)
                 return r;
@@ -151,7 +152,7 @@ record_load(const char *state_dir, const char *id, struct attached_volume *ret, 
         free(buf);
         if (!cJSON_IsObject(root)) {
                 cJSON_Delete(root);
-                return va_err_set(err, VA_E_PARSE, "%s: not a volattach record", path);
+                return va_err_set(err, VA_E_PARSE, "%s: not a volattach state file", path);
         }
         str_field(root, "id", ret->id, sizeof(ret->id));
         str_field(root, "source", ret->source, sizeof(ret->source));
@@ -175,7 +176,7 @@ record_load(const char *state_dir, const char *id, struct attached_volume *ret, 
                 ap = &ret->paths[i];
                 str_field(p, "portal", portal, sizeof(portal));
                 str_field(p, "target_iqn", ap->path.iqn, sizeof(ap->path.iqn));
-                /* the state directory is root-only, but a record is still
+                /* the state directory is root-only, but a state file is still
                  * input: check it like metadata before using it */
                 if (portal_parse(portal, &ap->path.portal, NULL, NULL) < 0 ||
                     iscsi_name_check(ap->path.iqn, NULL, NULL) < 0)
@@ -189,13 +190,13 @@ record_load(const char *state_dir, const char *id, struct attached_volume *ret, 
         cJSON_Delete(root);
         if (strcmp(ret->id, id) != 0) {
                 attached_volume_clear(ret);
-                return va_err_set(err, VA_E_PARSE, "%s: record names another volume", path);
+                return va_err_set(err, VA_E_PARSE, "%s: state file names another volume", path);
         }
         return 0;
 }
 
 int
-record_list(const char *state_dir, char ***ret, size_t *ret_n, struct va_err *err)
+state_list(const char *state_dir, char ***ret, size_t *ret_n, struct va_err *err)
 {
         char dir[1024];
         char **names;
@@ -225,7 +226,7 @@ record_list(const char *state_dir, char ***ret, size_t *ret_n, struct va_err *er
 }
 
 int
-record_remove(const char *state_dir, const char *id, struct va_err *err)
+state_remove(const char *state_dir, const char *id, struct va_err *err)
 {
         char path[1024];
 
