@@ -200,7 +200,7 @@ wipe_opts(ISCSI_LOGIN_OPTIONS *o)
 /* --- the ops ---------------------------------------------------------------- */
 
 static int
-wd_open(struct initiator **ret, struct va_err *err)
+iscsidsc_open(struct initiator **ret, struct va_err *err)
 {
         struct initiator *ini = calloc(1, sizeof(*ini));
 
@@ -213,7 +213,7 @@ wd_open(struct initiator **ret, struct va_err *err)
 }
 
 static void
-wd_close(struct initiator *ini)
+iscsidsc_close(struct initiator *ini)
 {
         if (ini == NULL)
                 return;
@@ -225,7 +225,7 @@ wd_close(struct initiator *ini)
 /* MSiSCSI set to start automatically, then started; a service that is
  * disabled refuses to start (1058), so the start type is changed first. */
 static int
-wd_ensure_service(struct initiator *ini, struct va_err *err)
+iscsidsc_ensure_service(struct initiator *ini, struct va_err *err)
 {
         SC_HANDLE scm, svc;
         SERVICE_STATUS_PROCESS st;
@@ -299,7 +299,7 @@ out:
 }
 
 static int
-wd_get_name(struct initiator *ini, char *buf, size_t len, struct va_err *err)
+iscsidsc_get_name(struct initiator *ini, char *buf, size_t len, struct va_err *err)
 {
         /* MAX_ISCSI_NAME_LEN + 1 WCHARs (the docs' "bytes" is a slip) */
         WCHAR name[MAX_ISCSI_NAME_LEN + 1];
@@ -321,7 +321,7 @@ wd_get_name(struct initiator *ini, char *buf, size_t len, struct va_err *err)
 }
 
 static int
-wd_set_name(struct initiator *ini, const char *name, struct va_err *err)
+iscsidsc_set_name(struct initiator *ini, const char *name, struct va_err *err)
 {
         WCHAR w[MAX_ISCSI_NAME_LEN + 1];
         ISDSC_STATUS st;
@@ -339,8 +339,8 @@ wd_set_name(struct initiator *ini, const char *name, struct va_err *err)
 }
 
 static int
-wd_list_sessions(struct initiator *ini, struct initiator_session **ret, size_t *ret_n,
-                 struct va_err *err)
+iscsidsc_list_sessions(struct initiator *ini, struct initiator_session **ret, size_t *ret_n,
+                       struct va_err *err)
 {
         ISCSI_SESSION_INFOW *v = NULL;
         struct initiator_session *out;
@@ -470,7 +470,7 @@ target_known(const WCHAR *iqn, BOOLEAN refresh, struct va_err *err)
 }
 
 static int
-wd_add_target(struct initiator *ini, const struct initiator_login *l, struct va_err *err)
+iscsidsc_add_target(struct initiator *ini, const struct initiator_login *l, struct va_err *err)
 {
         WCHAR iqn[MAX_ISCSI_NAME_LEN + 1];
         ISDSC_STATUS st;
@@ -502,7 +502,7 @@ find_session(const struct target_path *p, struct initiator_session *ret, struct 
         size_t n = 0, i;
         int r;
 
-        r = wd_list_sessions(NULL, &v, &n, err);
+        r = iscsidsc_list_sessions(NULL, &v, &n, err);
         if (r < 0)
                 return r;
         r = -VA_E_NOTFOUND;
@@ -554,8 +554,8 @@ set_mutual_secret(struct initiator *ini, const struct auth *a, struct va_err *er
  * both, "already logged in" is success. The session is then looked up
  * again rather than trusting the returned id. */
 static int
-wd_login(struct initiator *ini, const struct initiator_login *l, struct initiator_session *ret,
-         struct va_err *err)
+iscsidsc_login(struct initiator *ini, const struct initiator_login *l,
+               struct initiator_session *ret, struct va_err *err)
 {
         WCHAR iqn[MAX_ISCSI_NAME_LEN + 1];
         ISCSI_TARGET_PORTALW tp;
@@ -713,8 +713,8 @@ session_devices(const struct initiator_session *s, ISCSI_DEVICE_ON_SESSIONW **re
 }
 
 static int
-wd_find_device(struct initiator *ini, const struct initiator_session *s, unsigned lun, int scan,
-               struct initiator_device *ret, struct va_err *err)
+iscsidsc_find_device(struct initiator *ini, const struct initiator_session *s, unsigned lun,
+                     int scan, struct initiator_device *ret, struct va_err *err)
 {
         ISCSI_DEVICE_ON_SESSIONW *v = NULL;
         ULONG n = 0, i;
@@ -749,8 +749,8 @@ wd_find_device(struct initiator *ini, const struct initiator_session *s, unsigne
 }
 
 static int
-wd_session_devices(struct initiator *ini, const struct initiator_session *s,
-                   struct initiator_device **ret, size_t *ret_n, struct va_err *err)
+iscsidsc_session_devices(struct initiator *ini, const struct initiator_session *s,
+                         struct initiator_device **ret, size_t *ret_n, struct va_err *err)
 {
         ISCSI_DEVICE_ON_SESSIONW *v = NULL;
         struct initiator_device *out;
@@ -778,8 +778,8 @@ wd_session_devices(struct initiator *ini, const struct initiator_session *s,
  * and they surface as one disk number. Different numbers mean MPIO is not
  * claiming iSCSI disks: two disks for one LU must not be used. */
 static int
-wd_multipath_assemble(struct initiator *ini, const struct initiator_device *paths, size_t n,
-                      struct initiator_device *ret, struct va_err *err)
+iscsidsc_multipath_assemble(struct initiator *ini, const struct initiator_device *paths, size_t n,
+                            struct initiator_device *ret, struct va_err *err)
 {
         size_t i;
 
@@ -799,7 +799,7 @@ wd_multipath_assemble(struct initiator *ini, const struct initiator_device *path
 }
 
 static int
-wd_multipath_ready(struct initiator *ini)
+iscsidsc_multipath_ready(struct initiator *ini)
 {
         SC_HANDLE scm, svc;
 
@@ -816,7 +816,7 @@ wd_multipath_ready(struct initiator *ini)
 }
 
 static int
-wd_set_readonly(struct initiator *ini, const struct initiator_device *d, struct va_err *err)
+iscsidsc_set_readonly(struct initiator *ini, const struct initiator_device *d, struct va_err *err)
 {
         VA_SET_DISK_ATTRIBUTES a;
         wchar_t *w = win_utf16(d->path);
@@ -850,8 +850,8 @@ wd_set_readonly(struct initiator *ini, const struct initiator_device *d, struct 
 }
 
 static int
-wd_device_in_use(struct initiator *ini, const struct initiator_device *d, char *why, size_t len,
-                 struct va_err *err)
+iscsidsc_device_in_use(struct initiator *ini, const struct initiator_device *d, char *why,
+                       size_t len, struct va_err *err)
 {
         (void)ini;
         (void)d;
@@ -864,7 +864,7 @@ wd_device_in_use(struct initiator *ini, const struct initiator_device *d, char *
 }
 
 static int
-wd_device_remove(struct initiator *ini, const struct initiator_device *d, struct va_err *err)
+iscsidsc_device_remove(struct initiator *ini, const struct initiator_device *d, struct va_err *err)
 {
         wchar_t *w = win_utf16(d->path);
         HANDLE h;
@@ -886,7 +886,7 @@ wd_device_remove(struct initiator *ini, const struct initiator_device *d, struct
 }
 
 static int
-wd_logout(struct initiator *ini, const struct initiator_session *s, struct va_err *err)
+iscsidsc_logout(struct initiator *ini, const struct initiator_session *s, struct va_err *err)
 {
         ISCSI_UNIQUE_SESSION_ID sid;
         ISDSC_STATUS st = ISDSC_OK;
@@ -917,7 +917,7 @@ wd_logout(struct initiator *ini, const struct initiator_session *s, struct va_er
 /* Forgets the persistent logins (or the volume would come back at the next
  * boot) and the static target volattach may have added. */
 static int
-wd_remove_target(struct initiator *ini, const struct target_path *p, struct va_err *err)
+iscsidsc_remove_target(struct initiator *ini, const struct target_path *p, struct va_err *err)
 {
         PERSISTENT_ISCSI_LOGIN_INFOW *v = NULL;
         ULONG size = 0, count = 0, i;
@@ -961,25 +961,25 @@ const struct initiator_ops initiator_iscsidsc_ops = {
         .name = "iscsidsc",
         .caps = INITIATOR_CAP_MUTUAL_CHAP | INITIATOR_CAP_DISKS_STAY,
         .service_name = "MSiSCSI",
-        .open = wd_open,
-        .close = wd_close,
-        .ensure_service = wd_ensure_service,
-        .get_name = wd_get_name,
-        .set_name = wd_set_name,
-        .list_sessions = wd_list_sessions,
+        .open = iscsidsc_open,
+        .close = iscsidsc_close,
+        .ensure_service = iscsidsc_ensure_service,
+        .get_name = iscsidsc_get_name,
+        .set_name = iscsidsc_set_name,
+        .list_sessions = iscsidsc_list_sessions,
         /* no discover: ReportIScsiTargetsW does not say which portals offer
          * which target, so a volume asking for SendTargets uses its portal */
-        .add_target = wd_add_target,
-        .login = wd_login,
-        .find_device = wd_find_device,
-        .multipath_assemble = wd_multipath_assemble,
-        .set_readonly = wd_set_readonly,
-        .device_in_use = wd_device_in_use,
-        .device_remove = wd_device_remove,
-        .session_devices = wd_session_devices,
-        .logout = wd_logout,
-        .remove_target = wd_remove_target,
-        .multipath_ready = wd_multipath_ready,
-        /* SCSI_ADDRESS.Lun is a UCHAR (wd_find_device) */
+        .add_target = iscsidsc_add_target,
+        .login = iscsidsc_login,
+        .find_device = iscsidsc_find_device,
+        .multipath_assemble = iscsidsc_multipath_assemble,
+        .set_readonly = iscsidsc_set_readonly,
+        .device_in_use = iscsidsc_device_in_use,
+        .device_remove = iscsidsc_device_remove,
+        .session_devices = iscsidsc_session_devices,
+        .logout = iscsidsc_logout,
+        .remove_target = iscsidsc_remove_target,
+        .multipath_ready = iscsidsc_multipath_ready,
+        /* SCSI_ADDRESS.Lun is a UCHAR (iscsidsc_find_device) */
         .max_host_lun = 255,
 };

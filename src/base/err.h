@@ -39,7 +39,9 @@ enum va_errcode {
 #define VA_ERR_MSG_MAX 1024
 
 /* One failure, described for the person reading the log. The first failure
- * wins: later va_err_set() calls on a set record only append nothing. */
+ * wins: va_err_set() on a record already set changes nothing in it and only
+ * returns the new code, so the innermost cause is the one reported, and
+ * callers above add their context with va_err_prefix(). */
 struct va_err {
         int code;    /* enum va_errcode, positive */
         long native; /* iscsiadm exit status, Win32/ISDSC code, errno; 0 if none */

@@ -1,6 +1,6 @@
-/* Metadata: turning meta_data.json, vendor_data.json and vendor_data2.json
- * into a validated volume_set, and fetching those documents from a file, a
- * config drive or the metadata service. */
+/* Metadata documents: turning meta_data.json, vendor_data.json and
+ * vendor_data2.json into a validated volume_set. Where the
+ * documents come from is source.h's. */
 #ifndef VOLATTACH_META_META_H
 #define VOLATTACH_META_META_H
 
