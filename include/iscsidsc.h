@@ -7,8 +7,8 @@
 /*
  * Sources: the SDK's iscsidsc.h and iscsierr.h (as mirrored in
  * microsoft/win32metadata), the Microsoft Learn function pages, and the x64
- * sizes of the win32metadata projection; see
- * shared/reference/windows-iscsi.md sections 1.2 to 5.
+ * sizes of the win32metadata projection; docs/windows-iscsi.md has what
+ * volattach relies on.
  *
  * Never include mingw's <iscsidsc.h> as well: its ISCSI_SESSION_INFOW,
  * ISCSI_CONNECTION_INFOW and PERSISTENT_ISCSI_LOGIN_INFOW declare strings as
@@ -102,7 +102,7 @@ typedef ULONG ISDSC_STATUS;
 #define ISDSC_IS_ERROR(st)   ((0xCFFF0000u & (ULONG)(st)) == 0xCFFF0000u)
 /* success, or success with a warning to log */
 #define ISDSC_SUCCEEDED(st) ((ULONG)(st) == ERROR_SUCCESS || ISDSC_IS_WARNING(st))
-/* every spelling of "the buffer is too small" (windows-iscsi.md 3) */
+/* every spelling of "the buffer is too small" (docs/windows-iscsi.md 3) */
 #define ISDSC_IS_BUFFER_TOO_SMALL(st)                \
         ((ULONG)(st) == ERROR_INSUFFICIENT_BUFFER || \
          (ULONG)(st) == ISDSC_HR_INSUFFICIENT_BUFFER || (ULONG)(st) == ISDSC_BUFFER_TOO_SMALL)
@@ -305,7 +305,7 @@ typedef struct {
 /* --- layout checks ------------------------------------------------------------
  *
  * Sizes and offsets of the x64 SDK layouts (win32metadata projection,
- * windows-iscsi.md 1.3); a wrong field type or order breaks the build here
+ * docs/windows-iscsi.md 1); a wrong field type or order breaks the build here
  * instead of corrupting memory at run time.
  */
 _Static_assert(sizeof(ISCSI_SECURITY_FLAGS) == 8, "ISCSI_SECURITY_FLAGS is 64-bit");
@@ -343,7 +343,7 @@ _Static_assert(sizeof(ISCSI_TARGET_PORTAL_INFO_EXW) == 1616, "ISCSI_TARGET_PORTA
 
 /* --- functions -----------------------------------------------------------------
  *
- * Buffer sizes (windows-iscsi.md 3): GetIScsiSessionListW,
+ * Buffer sizes (docs/windows-iscsi.md 3): GetIScsiSessionListW,
  * ReportIScsiSendTargetPortalsExW and ReportIScsiPersistentLoginsW count
  * bytes (note the last one's argument order), GetDevicesForIScsiSessionW
  * counts elements, ReportIScsiTargetsW counts WCHARs; on "too small" the

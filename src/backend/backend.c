@@ -1,5 +1,5 @@
 /* The backend table: the OS's own initiator. The one place, with
- * platform/, where the OS is chosen. The simulator (tests/sim/) is test
+ * platform/, where the OS is chosen. The simulator (tests/backend-sim/) is test
  * code: tests hand its table to the engines themselves. */
 #include <string.h>
 

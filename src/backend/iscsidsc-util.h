@@ -9,7 +9,7 @@
 
 #include "base/err.h"
 
-/* The codes volattach branches on (iscsierr.h; windows-iscsi.md 5). */
+/* The codes volattach branches on (iscsierr.h; docs/windows-iscsi.md 2). */
 #define ISDSC_OK                             0x00000000u
 #define ISDSC_NON_SPECIFIC_ERROR             0xEFFF0001u
 #define ISDSC_LOGIN_FAILED                   0xEFFF0002u

@@ -18,7 +18,7 @@
 #include "platform/platform.h"
 #include "platform/win32-util.h"
 
-#define GROW_ATTEMPTS   8  /* windows-iscsi.md 3: cap the retries */
+#define GROW_ATTEMPTS   8  /* docs/windows-iscsi.md 3: cap the retries */
 #define BUSY_ATTEMPTS   10 /* os-win: SESSION_BUSY / DEVICE_BUSY retries */
 #define SERVICE_WAIT_MS 30000
 
@@ -55,7 +55,7 @@ struct initiator {
 /* One call shape: fill buf (of *size units) or say how many are needed. */
 typedef ISDSC_STATUS (*report_fn)(void *ctx, ULONG *size, ULONG *count, void *buf);
 
-/* Calls fn with a growing buffer until it fits (windows-iscsi.md 3: the
+/* Calls fn with a growing buffer until it fits (docs/windows-iscsi.md 3: the
  * size may be bytes, elements or WCHARs; "too small" comes as 122, its
  * HRESULT, or ISDSC_BUFFER_TOO_SMALL; a size that did not grow is grown
  * anyway). The strings the API returns point into this buffer, so it is

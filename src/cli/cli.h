@@ -7,7 +7,7 @@
 #include "core/volume.h"
 #include "meta/source.h"
 
-/* Documented in --help and volattach(8); never renumbered. */
+/* Documented in --help and the README; never renumbered. */
 enum cli_exit {
         EXIT_OK = 0,      /* everything asked for was done (or nothing to do) */
         EXIT_PARTIAL = 1, /* some volumes failed or were rejected; the rest done */
