@@ -515,7 +515,7 @@ cli_parse(int argc, char **argv, struct cli *c)
                                                 : VA_LOG_DEBUG;
         return EXIT_OK;
 usage:
-        try_help(c->entry);
+        try_help(c->entry != NULL ? c->entry : command != NULL ? entry_find(command) : NULL);
         return EXIT_USAGE;
 }
 

@@ -76,8 +76,9 @@ extern const struct cli_entry cmd_service_entry;
 
 /* Parses the command line into c and checks each option against the
  * command's entry. Returns EXIT_OK with c->entry set, EXIT_USAGE after
- * saying why on stderr, or -1 when --help or --version was answered (the
- * exit status is then 0). Free c with cli_free. */
+ * saying why on stderr (EXIT_ENV if out of memory), or -1 when --help or
+ * --version was answered (the exit status is then 0). Free c with
+ * cli_free in every case. */
 int cli_parse(int argc, char **argv, struct cli *c);
 void cli_free(struct cli *c);
 
