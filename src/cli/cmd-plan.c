@@ -132,6 +132,7 @@ const struct cli_entry cmd_plan_entry = {
         .name = "plan",
         .usage = "",
         .summary = "print what attach would do; changes nothing",
-        .options = CLI_OPT_METADATA | CLI_OPT_JSON | CLI_OPT_TIMEOUT | CLI_OPT_ENFORCE_MULTIPATH,
+        .options = CLI_OPT_METADATA | CLI_OPT_JSON | CLI_OPT_TIMEOUT | CLI_OPT_ENFORCE_MULTIPATH |
+                   CLI_OPT_BACKEND,
         .exec = cmd_plan_exec,
 };

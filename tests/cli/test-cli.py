@@ -207,6 +207,9 @@ def test_command_table():
         p = run(*args)
         check("usage %s" % args, p.returncode == 2 and p.stdout == "", "%d %s" % (p.returncode,
                                                                               p.stderr))
+    # the simulator is test code: the binary has the OS's backend only
+    p = run("plan", "--backend", "sim", "--metadata", seed)
+    check("no sim backend", p.returncode == 2 and "unknown backend 'sim'" in p.stderr, p.stderr)
     p = run("help")
     check("help is the general help", p.returncode == 0 and p.stdout == general)
     p = run("version")
