@@ -50,7 +50,10 @@ def uwsgi_cmd(port, wsgi_file, processes=1, threads=1, pyargv=None, log=None):
     cmd = ["uwsgi", "--plugin", "python3", "--http-socket", "%s:%d" % (LOOPBACK, port),
            "--wsgi-file", wsgi_file, "--master", "--processes", str(processes),
            "--threads", str(threads), "--die-on-term", "--need-app",
-           "--lazy-apps", "--buffer-size", "65535", "--disable-logging"]
+           "--lazy-apps", "--buffer-size", "65535", "--disable-logging",
+           # --http-socket closes after each answer; say so, or a client's
+           # pooled connection races the close and gets a reset
+           "--add-header", "Connection: close"]
     if pyargv:
         cmd += ["--pyargv", pyargv]
     if log:
@@ -134,6 +137,7 @@ class Cloud:
     REGION = "RegionOne"
 
     def __init__(self, workdir=None, uwsgi_processes=1):
+        self.own_dir = workdir is None
         self.dir = workdir or tempfile.mkdtemp(prefix="vd-cloud-")
         self.procs = uwsgi_processes
         self.services = {}
@@ -353,6 +357,8 @@ port = {jport}
     def stop(self):
         for s in reversed(list(self.services.values())):
             s.stop()
+        if self.own_dir and not os.environ.get("VD_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def seed(self, kind, spec):
         """Runs tests/seed.py (Cinder's or Ironic's own code, in a child
@@ -422,7 +428,8 @@ def vendordata_service(cloud, name="vendordata", processes=1, threads=1, extra="
     cmd = ["uwsgi", "--plugin", "python3", "--http-socket", "%s:%d" % (LOOPBACK, port),
            "--module", "volattach_vendordata.wsgi:application", "--master",
            "--processes", str(processes), "--threads", str(threads), "--die-on-term",
-           "--need-app", "--lazy-apps", "--buffer-size", "65535", "--logto", log]
+           "--need-app", "--lazy-apps", "--buffer-size", "65535", "--logto", log,
+           "--add-header", "Connection: close"]
     s = Service(name, cmd, env, log, "http://%s:%d/" % (LOOPBACK, port))
     s.conf, s.dir, s.port = conf, d, port
     cloud.services[name] = s

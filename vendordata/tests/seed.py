@@ -89,10 +89,13 @@ def seed_cinder(spec):
     api = volume_api.API()
     api.volume_rpcapi = DirectVolumeRPC(mgr)
 
-    url, token, project = spec["cinder_url"], spec["token"], spec["project_id"]
+    url = spec["cinder_url"]
     mv = {"OpenStack-API-Version": "volume 3.44"}
     out = []
     for v in spec["volumes"]:
+        # a volume of another project attached to the same instance
+        token = v.get("token", spec["token"])
+        project = v.get("project_id", spec["project_id"])
         ctxt = context.RequestContext(user_id=spec["user_id"], project_id=project,
                                       is_admin=False, roles=["member"])
         # cinder.db's own volume_create: the object's create() refuses a
@@ -108,9 +111,16 @@ def seed_cinder(spec):
         att = http("POST", "%s/v3/%s/attachments" % (url, project), token,
                    {"attachment": {"volume_uuid": vol.id, "instance_uuid": v["instance_uuid"]}},
                    mv)["attachment"]
-        if v.get("connector"):
+        if v.get("connection_info"):
+            # another backend's connection_info (rbd, iser, malformed), stored
+            # through Cinder's object as the API layer does after the update
+            ref = objects.VolumeAttachment.get_by_id(ctxt, att["id"])
+            ref.connection_info = v["connection_info"]
+            ref.save()
+        elif v.get("connector"):
             ref = objects.VolumeAttachment.get_by_id(ctxt, att["id"])
             api.attachment_update(ctxt, ref, dict(v["connector"]))
+        if v.get("connector") or v.get("connection_info"):
             if v.get("complete", True):
                 http("POST", "%s/v3/%s/attachments/%s/action" % (url, project, att["id"]),
                      token, {"os-complete": None}, mv)
