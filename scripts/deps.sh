@@ -1,8 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages volattach needs to build and test, and only
 # those that are missing, so a fresh Debian 12 machine needs nothing by hand.
-#   scripts/deps.sh [core] [lab] [windows] [bench]
-#   (no argument: all but bench, which only `make bench` needs)
+#   scripts/deps.sh [core] [lab] [windows] [bench] [vendordata]
+#   (no argument: all but bench, which only `make bench` needs, and vendordata)
 set -eu
 
 core="build-essential pkg-config meson ninja-build libcjson-dev libcurl4-openssl-dev
@@ -13,6 +13,11 @@ cpio kmod jq util-linux"
 windows="mingw-w64 wine wine64 wixl msitools dpkg-dev bc iproute2 genisoimage"
 # os-brick runs inside the lab guest from the host's root (bench/)
 bench="python3-os-brick"
+# the vendordata service and its test cloud (vendordata/): Keystone, cinder-api,
+# ironic-api and Nova's client, from their python3-* packages (no daemons)
+vendordata="python3-keystone python3-cinder python3-nova python3-ironic
+python3-keystonemiddleware python3-keystoneauth1 python3-oslo.config python3-oslo.log
+python3-pytest uwsgi-core uwsgi-plugin-python3"
 
 want=""
 [ $# -eq 0 ] && set -- core lab windows
@@ -22,6 +27,7 @@ for group in "$@"; do
         lab) want="$want $lab" ;;
         windows) want="$want $windows" ;;
         bench) want="$want $bench" ;;
+        vendordata) want="$want $vendordata" ;;
         *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
         esac
 done

@@ -231,7 +231,9 @@ password_hash_rounds = 4
         grants = {"nova": [("service", "vendordata")],
                   "cinder": [("service", "admin"), ("service", "service")],
                   "ironic": [("service", "admin"), ("service", "service")],
-                  "vendordata": [("service", "admin")],
+                  # admin: Cinder's all_tenants (context_is_admin); service:
+                  # Ironic's rule:service_role under the new RBAC defaults
+                  "vendordata": [("service", "admin"), ("service", "service")],
                   "member": [("demo", "member"), ("service", "member")]}
         for user, pairs in grants.items():
             uid = self._ks("POST", "/users", {"user": {
@@ -322,11 +324,17 @@ enabled_boot_interfaces = fake
 enabled_management_interfaces = fake
 enabled_power_interfaces = fake
 host = vdtest
+# the new RBAC defaults let the service role of the service project see
+# every node only with this (as Nova's own ironic user needs it too)
+rbac_service_role_elevated_access = true
 [api]
 host_ip = 127.0.0.1
 port = {port}
 [database]
 connection = sqlite:///{d}/ironic.db
+[oslo_policy]
+enforce_new_defaults = true
+enforce_scope = true
 [json_rpc]
 auth_strategy = noauth
 host_ip = 127.0.0.1
@@ -424,6 +432,7 @@ def vendordata_service(cloud, name="vendordata", processes=1, threads=1, extra="
     port = free_port()
     conf = vendordata_conf(cloud, d, port, extra=extra)
     env = dict(cloud.env, VOLATTACH_VENDORDATA_CONFIG=conf, PYTHONPATH=VD_ROOT)
+    env.pop("VOLATTACH_VENDORDATA_NO_AUTOLOAD", None)
     log = os.path.join(d, "uwsgi.log")
     cmd = ["uwsgi", "--plugin", "python3", "--http-socket", "%s:%d" % (LOOPBACK, port),
            "--module", "volattach_vendordata.wsgi:application", "--master",

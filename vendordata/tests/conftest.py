@@ -8,6 +8,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+os.environ.setdefault("VOLATTACH_VENDORDATA_NO_AUTOLOAD", "1")
 
 import cloud  # noqa: E402
 

@@ -1,0 +1,118 @@
+#!/usr/bin/python3
+"""Load figure: requests/s and latency of the vendordata service at N
+concurrent instance lookups (Nova's POST with a cached Keystone token),
+against the real Keystone, cinder-api and ironic-api of tests/cloud.py on
+loopback. Bounded in count and time; prints a table; never pass/fail.
+
+  vendordata/bench/load.py [--concurrency 50] [--requests 1000] [--seconds 60]
+                           [--instances 50] [--workers 2] [--threads 8]
+"""
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+
+import cloud  # noqa: E402
+
+
+def percentile(sorted_values, p):
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, max(0, int(round(p / 100.0 * len(sorted_values) + 0.5)) - 1))
+    return sorted_values[k]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--concurrency", type=int, default=50)
+    ap.add_argument("--requests", type=int, default=1000)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--instances", type=int, default=50)
+    ap.add_argument("--workers", type=int, default=2, help="uwsgi processes of each service")
+    ap.add_argument("--threads", type=int, default=8, help="threads of the vendordata service")
+    a = ap.parse_args()
+
+    c = cloud.Cloud(uwsgi_processes=a.workers)
+    t0 = time.monotonic()
+    c.start()
+    try:
+        conn = {"initiator": "iqn.2004-10.com.example:bench", "host": "bench",
+                "platform": "x86_64", "os_type": "baremetal", "multipath": False}
+        insts = [str(uuid.uuid4()) for _ in range(a.instances)]
+        made = c.seed("cinder", {"token": c.token("member", "demo"), "project_id": c.ids["demo"],
+                                 "user_id": c.ids["user_member"],
+                                 "volumes": [{"instance_uuid": i, "connector": conn} for i in insts]})
+        c.seed("ironic", {"token": c.token("ironic"), "nodes": [
+            {"instance_uuid": i, "connectors": [["iqn", conn["initiator"]]],
+             "targets": [{"boot_index": 1, "volume_id": m["volume_id"]}]}
+            for i, m in zip(insts, made)]})
+        vd = cloud.vendordata_service(c, processes=a.workers, threads=a.threads,
+                                      extra="[DEFAULT]\ndebug = false\n")
+        setup = time.monotonic() - t0
+        token = c.token("nova")
+
+        def one(iid):
+            body = json.dumps({"instance-id": iid, "hostname": "bm"}).encode()
+            req = urllib.request.Request(vd.url, data=body, method="POST", headers={
+                "Content-Type": "application/json", "X-Auth-Token": token})
+            s = time.monotonic()
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    ok = r.status == 200 and len(json.loads(r.read())["volumes"]) == 1
+            except Exception:
+                ok = False
+            return ok, time.monotonic() - s
+
+        # warm-up: every instance once (token caches filled), uncounted
+        for iid in insts:
+            one(iid)
+
+        lat, errors, lock = [], [0], threading.Lock()
+        counter = iter(range(a.requests))
+        deadline = time.monotonic() + a.seconds
+
+        def worker():
+            while time.monotonic() < deadline:
+                with lock:
+                    n = next(counter, None)
+                if n is None:
+                    return
+                ok, took = one(insts[n % len(insts)])
+                with lock:
+                    lat.append(took)
+                    if not ok:
+                        errors[0] += 1
+
+        threads = [threading.Thread(target=worker) for _ in range(a.concurrency)]
+        start = time.monotonic()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.monotonic() - start
+        lat.sort()
+        ms = lambda v: "%.0f" % (v * 1000)  # noqa: E731
+        print("set-up (cloud, %d instances seeded, service up): %.0f s" % (a.instances, setup))
+        print()
+        print("| concurrency | requests | errors | wall s | req/s | p50 ms | p90 ms | p99 ms | max ms |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        print("| %d | %d | %d | %.1f | %.1f | %s | %s | %s | %s |" % (
+            a.concurrency, len(lat), errors[0], wall, len(lat) / wall, ms(percentile(lat, 50)),
+            ms(percentile(lat, 90)), ms(percentile(lat, 99)), ms(lat[-1] if lat else float("nan"))))
+        print()
+        print("services: %d uwsgi process(es) each (Keystone, cinder-api, ironic-api; 1 thread), "
+              "vendordata %d x %d threads; each lookup = 3 Ironic + 1 Cinder calls"
+              % (a.workers, a.workers, a.threads))
+    finally:
+        c.stop()
+
+
+if __name__ == "__main__":
+    main()
