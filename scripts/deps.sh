@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages volattach needs to build and test, and only
 # those that are missing, so a fresh Debian 12 machine needs nothing by hand.
-#   scripts/deps.sh [core] [lab] [windows] [bench] [vendordata]
+#   scripts/deps.sh [core] [lab] [windows] [bench] [vendordata] [vendordata-lab]
 #   (no argument: all but bench, which only `make bench` needs, and vendordata)
 set -eu
 
@@ -18,6 +18,8 @@ bench="python3-os-brick"
 vendordata="python3-keystone python3-cinder python3-nova python3-ironic
 python3-keystonemiddleware python3-keystoneauth1 python3-oslo.config python3-oslo.log
 python3-pytest uwsgi-core uwsgi-plugin-python3"
+# the vendordata lab scenario: cinder-rtstool, run by Cinder's LioAdm in the guest
+vendordata_lab="cinder-common python3-rtslib-fb"
 
 want=""
 [ $# -eq 0 ] && set -- core lab windows
@@ -28,6 +30,7 @@ for group in "$@"; do
         windows) want="$want $windows" ;;
         bench) want="$want $bench" ;;
         vendordata) want="$want $vendordata" ;;
+        vendordata-lab) want="$want $vendordata_lab" ;;
         *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
         esac
 done

@@ -43,14 +43,16 @@ def main():
     t0 = time.monotonic()
     c.start()
     try:
-        conn = {"initiator": "iqn.2004-10.com.example:bench", "host": "bench",
-                "platform": "x86_64", "os_type": "baremetal", "multipath": False}
         insts = [str(uuid.uuid4()) for _ in range(a.instances)]
+        # one initiator per node: Ironic keeps connector ids unique
+        iqn = {i: "iqn.2004-10.com.example:bench-%d" % n for n, i in enumerate(insts)}
+        conn = {"host": "bench", "platform": "x86_64", "os_type": "baremetal", "multipath": False}
         made = c.seed("cinder", {"token": c.token("member", "demo"), "project_id": c.ids["demo"],
                                  "user_id": c.ids["user_member"],
-                                 "volumes": [{"instance_uuid": i, "connector": conn} for i in insts]})
+                                 "volumes": [{"instance_uuid": i, "connector": dict(conn, initiator=iqn[i])}
+                                             for i in insts]})
         c.seed("ironic", {"token": c.token("ironic"), "nodes": [
-            {"instance_uuid": i, "connectors": [["iqn", conn["initiator"]]],
+            {"instance_uuid": i, "connectors": [["iqn", iqn[i]]],
              "targets": [{"boot_index": 1, "volume_id": m["volume_id"]}]}
             for i, m in zip(insts, made)]})
         vd = cloud.vendordata_service(c, processes=a.workers, threads=a.threads,

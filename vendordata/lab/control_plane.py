@@ -15,7 +15,7 @@ name, the initiator). Prints nothing on stdout; progress goes to stderr.
 """
 import json
 import os
-import shutil
+import sqlite3
 import sys
 import uuid
 
@@ -66,12 +66,23 @@ def main():
                 "devices": []}
         for name, d in (("vendor_data2.json", doc), ("meta_data.json", meta),
                         ("volume.json", {"id": made["volume_id"], "name": made["name"],
-                                         "initiator": initiator, "instance": inst})):
+                                         "initiator": initiator, "instance": inst,
+                                         "root": os.path.dirname(os.path.dirname(HERE))})):
             fd = os.open(os.path.join(out, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "w") as f:
                 json.dump(d, f, indent=2)
-        shutil.copy(os.path.join(c.dir, "cinder", "cinder.db"), os.path.join(out, "cinder.db"))
-        os.chmod(os.path.join(out, "cinder.db"), 0o600)
+        # a consistent copy (the live database is in WAL mode), as one file
+        dst = os.path.join(out, "cinder.db")
+        if os.path.exists(dst):
+            os.unlink(dst)
+        fd = os.open(dst, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.close(fd)
+        src = sqlite3.connect(os.path.join(c.dir, "cinder", "cinder.db"))
+        copy = sqlite3.connect(dst)
+        src.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")
+        copy.close()
+        src.close()
         log("wrote vendor_data2.json, meta_data.json, volume.json, cinder.db to " + out)
         return 0
     finally:
