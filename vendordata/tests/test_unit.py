@@ -1,6 +1,7 @@
 """The pure parts without the cloud: the composition rules, the request
 validation, and the log mask under forced errors at debug level."""
 import io
+import os
 import json
 import logging
 
@@ -188,3 +189,21 @@ def test_role_match_is_case_insensitive():
     got = call(vd_app.VendordataApp(Conf, upstreams=Empty(None)),
                environ({"instance-id": IID}, roles="reader,VendorData"))
     assert got == (200, {"volumes": []})
+
+
+def test_systemd_unit_verifies(tmp_path):
+    """etc/volattach-vendordata.service passes `systemd-analyze verify` with
+    no output; a misspelt directive in a copy is reported (the check can fail)."""
+    import shutil
+    import subprocess
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("no systemd-analyze")
+    src = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       "etc", "volattach-vendordata.service")
+    unit = tmp_path / "volattach-vendordata.service"
+    unit.write_text(open(src).read())
+    r = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
+    assert (r.returncode, r.stdout + r.stderr) == (0, "")
+    unit.write_text(open(src).read().replace("RestartSec=", "RestartSek="))
+    r = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
+    assert "RestartSek" in r.stdout + r.stderr
