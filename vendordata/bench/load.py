@@ -21,6 +21,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 
 import cloud  # noqa: E402
 
+for _k in [k for k in os.environ if k.lower().endswith("_proxy")]:
+    del os.environ[_k]
+os.environ["no_proxy"] = os.environ["NO_PROXY"] = "*"
+
 
 def percentile(sorted_values, p):
     if not sorted_values:

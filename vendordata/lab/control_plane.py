@@ -25,6 +25,10 @@ os.environ.setdefault("VOLATTACH_VENDORDATA_NO_AUTOLOAD", "1")
 
 import cloud  # noqa: E402
 
+for _k in [k for k in os.environ if k.lower().endswith("_proxy")]:
+    del os.environ[_k]
+os.environ["no_proxy"] = os.environ["NO_PROXY"] = "*"
+
 
 def log(msg):
     print("control-plane: " + msg, file=sys.stderr, flush=True)

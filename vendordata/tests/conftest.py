@@ -9,6 +9,10 @@ import pytest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("VOLATTACH_VENDORDATA_NO_AUTOLOAD", "1")
+# everything is on loopback: no proxy, whatever the environment says
+for _k in [k for k in os.environ if k.lower().endswith("_proxy")]:
+    del os.environ[_k]
+os.environ["no_proxy"] = os.environ["NO_PROXY"] = "*"
 
 import cloud  # noqa: E402
 
@@ -73,7 +77,9 @@ def world():
              "targets": [{"boot_index": 0, "volume_id": w.vol["boot"]["volume_id"],
                           "properties": made[0]["connection_info"]},
                          {"boot_index": 1, "volume_id": w.vol["data1"]["volume_id"]},
-                         {"boot_index": 2, "volume_id": w.vol["data2-other-project"]["volume_id"]}]},
+                         # Nova passes -1 for a non-boot mapping (once per node:
+                         # Ironic keeps (node, boot_index) unique)
+                         {"boot_index": -1, "volume_id": w.vol["data2-other-project"]["volume_id"]}]},
             {"instance_uuid": w.bare, "connectors": [["iqn", "iqn.2004-10.com.example:bare"]]},
             {"instance_uuid": None, "connectors": [["iqn", "iqn.2004-10.com.example:free"]]},
         ]})
