@@ -199,9 +199,9 @@ def test_unknown_instance_gets_empty_list(world):
     assert nova_client(world, world.unknown) == {"volattach": {"volumes": []}}
 
 
-def test_host_falls_back_to_hostname_without_ip_connector(world):
-    # the seeded node has an ip connector; this checks the other branch
-    # through the real answer: the hostname Nova sends is not used then
+def test_ip_connector_wins_over_the_hostname(world):
+    # as in Nova: host = the ip connector's address when there is one; the
+    # hostname Nova sends is the fallback (test_unit covers that branch)
     got = nova_client(world, world.bm, hostname="other-name")["volattach"]["volumes"]
     assert all(v["connector"]["host"] == "127.0.0.5" for v in got)
 
@@ -275,13 +275,19 @@ def test_nova_client_with_cinder_down_gets_empty_dict(world):
     assert got == {"volattach": {}}
 
 
-def test_keystone_down_uncached_token_is_5xx(world):
+def test_keystone_down_cached_token_served_uncached_token_is_5xx(world):
+    seen = world.cloud.token("nova")
+    assert post(world, {"instance-id": world.bm}, token=seen)[0] == 200  # now cached
     fresh = world.cloud.token("nova")  # issued, never shown to the service yet
     svc = _down(world, "keystone", "kill")
     try:
+        # keystonemiddleware's token cache, and the upstreams' caches of the
+        # service's own token: no Keystone needed
+        st_cached, doc_cached, _ = post(world, {"instance-id": world.bm}, token=seen)
         st, doc, took = post(world, {"instance-id": world.bm}, token=fresh)
     finally:
         _up(svc, "kill")
+    assert st_cached == 200 and len(doc_cached["volumes"]) == 2
     note_time("keystone killed, uncached token -> %d" % st, took)
     assert st == 503
     assert "volumes" not in str(doc)
