@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -72,15 +73,18 @@ def main():
             try:
                 with urllib.request.urlopen(req, timeout=10) as r:
                     ok = r.status == 200 and len(json.loads(r.read())["volumes"]) == 1
-            except Exception:
-                ok = False
-            return ok, time.monotonic() - s
+                    why = "200" if ok else "200 but not 1 volume"
+            except urllib.error.HTTPError as e:
+                ok, why = False, "%d %s" % (e.code, json.loads(e.read() or b"{}").get("error", ""))
+            except Exception as e:
+                ok, why = False, type(e).__name__
+            return ok, time.monotonic() - s, why
 
         # warm-up: every instance once (token caches filled), uncounted
         for iid in insts:
             one(iid)
 
-        lat, errors, lock = [], [0], threading.Lock()
+        lat, errors, reasons, lock = [], [0], {}, threading.Lock()
         counter = iter(range(a.requests))
         deadline = time.monotonic() + a.seconds
 
@@ -90,11 +94,12 @@ def main():
                     n = next(counter, None)
                 if n is None:
                     return
-                ok, took = one(insts[n % len(insts)])
+                ok, took, why = one(insts[n % len(insts)])
                 with lock:
                     lat.append(took)
                     if not ok:
                         errors[0] += 1
+                        reasons[why] = reasons.get(why, 0) + 1
 
         threads = [threading.Thread(target=worker) for _ in range(a.concurrency)]
         start = time.monotonic()
@@ -112,6 +117,10 @@ def main():
         print("| %d | %d | %d | %.1f | %.1f | %s | %s | %s | %s |" % (
             a.concurrency, len(lat), errors[0], wall, len(lat) / wall, ms(percentile(lat, 50)),
             ms(percentile(lat, 90)), ms(percentile(lat, 99)), ms(lat[-1] if lat else float("nan"))))
+        for why, n in sorted(reasons.items(), key=lambda x: -x[1]):
+            print("errors: %d x %s" % (n, why))
+        with open("/proc/loadavg") as f:
+            print("load average at the end: %s" % " ".join(f.read().split()[:3]))
         print()
         print("services: %d uwsgi process(es) each (Keystone, cinder-api, ironic-api; 1 thread), "
               "vendordata %d x %d threads; each lookup = 3 Ironic + 1 Cinder calls"

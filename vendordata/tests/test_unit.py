@@ -207,3 +207,28 @@ def test_systemd_unit_verifies(tmp_path):
     unit.write_text(open(src).read().replace("RestartSec=", "RestartSek="))
     r = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True)
     assert "RestartSek" in r.stdout + r.stderr
+
+
+def test_deadline_counts_from_arrival():
+    """Time spent before the app (auth_token validating a token) is taken
+    out of the upstreams' budget."""
+    import time
+    seen = {}
+
+    class Clock(Boom):
+        def ironic_node(self, iid, deadline):
+            seen["left"] = deadline.left()
+            return None
+
+    env = environ({"instance-id": IID})
+    env[vd_app.ARRIVAL] = time.monotonic() - 3.0   # auth_token took 3 s
+    assert call(vd_app.VendordataApp(Conf, upstreams=Clock(None)), env) == (200, {"volumes": []})
+    assert seen["left"] <= 1.0
+
+
+def test_paste_pipeline_starts_with_arrival():
+    import configparser
+    p = configparser.ConfigParser()
+    p.read(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "etc", "api-paste.ini"))
+    assert p["pipeline:main"]["pipeline"].split() == ["arrival", "request_id", "authtoken", "vendordata"]

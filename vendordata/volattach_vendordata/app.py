@@ -89,6 +89,7 @@ class VendordataApp:
             return _answer(start_response, _STATUS[500], {"error": "internal error"})
 
     def _serve(self, environ, start_response, t0):
+        t0 = environ.get(ARRIVAL, t0)
         # auth_token (delay_auth_decision = false) has already refused a
         # missing or invalid token with 401; this is a second guard
         if environ.get("HTTP_X_IDENTITY_STATUS") != "Confirmed":
@@ -104,7 +105,9 @@ class VendordataApp:
         except RequestError as e:
             LOG.info("vendordata: bad request: %s", e)
             return _answer(start_response, _STATUS[e.status], {"error": str(e)})
-        deadline = upstream.Deadline(self.conf.vendordata.deadline)
+        # the deadline counts from the request's arrival, before auth_token's
+        # validation, so that the whole answer fits Nova's read timeout
+        deadline = upstream.Deadline(self.conf.vendordata.deadline - (time.monotonic() - t0))
         try:
             vols, skipped = self.lookup(iid, hostname, deadline)
         except upstream.UpstreamError as e:
@@ -128,6 +131,20 @@ class VendordataApp:
         return compose.volumes(attachments, node, connectors, targets, hostname,
                                self.conf.vendordata.driver_volume_types,
                                self.conf.vendordata.include_boot_volume)
+
+
+ARRIVAL = "volattach_vendordata.arrival"
+
+
+def arrival_filter_factory(global_conf, **local_conf):
+    """paste.filter_factory, first in the pipeline: notes when the request
+    arrived, so that auth_token's time counts against [vendordata] deadline."""
+    def make(app):
+        def arrival(environ, start_response):
+            environ[ARRIVAL] = time.monotonic()
+            return app(environ, start_response)
+        return arrival
+    return make
 
 
 def app_factory(global_conf, **local_conf):

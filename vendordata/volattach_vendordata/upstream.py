@@ -44,7 +44,6 @@ class Upstreams:
         if limit < 0.05:
             raise UpstreamError(504, "%s: no time left within the %.1f s deadline"
                                 % (name, self.conf.vendordata.deadline))
-        t0 = time.monotonic()
         try:
             resp = adapter.get(path, microversion=microversion, timeout=limit,
                                raise_exc=False, log=False, connect_retries=0,
@@ -79,7 +78,6 @@ class Upstreams:
             raise UpstreamError(502, "%s: answer is not JSON" % name) from None
         if not isinstance(doc, dict):
             raise UpstreamError(502, "%s: answer is not a JSON object" % name)
-        doc["_elapsed"] = time.monotonic() - t0
         return doc
 
     def ironic_node(self, instance_id, deadline):
