@@ -120,14 +120,20 @@ class VendordataApp:
         return _answer(start_response, "200 OK", {"volumes": vols})
 
     def lookup(self, iid, hostname, deadline):
-        """Ironic first: an instance that is not on a bare-metal node gets
-        an empty list without any call to Cinder (its volumes are the
-        hypervisor's, and their CHAP secrets are never fetched)."""
+        """Ironic's node first: an instance that is not on a bare-metal node
+        gets an empty list without any call to Cinder (its volumes are the
+        hypervisor's, and their CHAP secrets are never fetched). Then
+        Cinder, then the node's connectors and targets if anything is
+        attached."""
         node = self.upstreams.ironic_node(iid, deadline)
         if node is None or not isinstance(node.get("uuid"), str):
             return [], []
-        connectors, targets = self.upstreams.ironic_volume(node["uuid"], deadline)
         attachments = self.upstreams.cinder_attachments(iid, deadline)
+        if not any(a.get("status") == "attached" for a in attachments):
+            # a bare-metal instance without volumes: the node's connectors
+            # and targets are not needed (two Ironic calls saved)
+            return [], []
+        connectors, targets = self.upstreams.ironic_volume(node["uuid"], deadline)
         return compose.volumes(attachments, node, connectors, targets, hostname,
                                self.conf.vendordata.driver_volume_types,
                                self.conf.vendordata.include_boot_volume)

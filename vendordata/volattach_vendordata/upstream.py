@@ -48,16 +48,15 @@ class Upstreams:
             resp = adapter.get(path, microversion=microversion, timeout=limit,
                                raise_exc=False, log=False, connect_retries=0,
                                headers={"Accept": "application/json"})
-        except ks_exc.ConnectTimeout:
-            raise UpstreamError(504, "%s: connect timed out after %.1f s" % (name, limit)) from None
+        except (ks_exc.ConnectTimeout, ks_exc.RequestTimeout):
+            # keystoneauth raises ConnectTimeout for a read timeout as well
+            raise UpstreamError(504, "%s did not answer within %.1f s" % (name, limit)) from None
         except ks_exc.ConnectFailure as e:
             raise UpstreamError(503, "%s unreachable: %s" % (name, _reason(e))) from None
         except ks_exc.DiscoveryFailure as e:
             raise UpstreamError(503, "%s unreachable (discovery): %s" % (name, _reason(e))) from None
         except ks_exc.EndpointNotFound:
             raise UpstreamError(503, "%s: no endpoint in the catalog" % name) from None
-        except ks_exc.RequestTimeout:
-            raise UpstreamError(504, "%s did not answer within %.1f s" % (name, limit)) from None
         except ks_exc.Unauthorized:
             raise UpstreamError(502, "%s: Keystone refused the service's credentials "
                                 "([service_auth])" % name) from None
