@@ -148,7 +148,7 @@ def main():
             print("load average at the end: %s" % " ".join(f.read().split()[:3]))
         print()
         print("services: %d uwsgi process(es) each (Keystone, cinder-api, ironic-api; 1 thread), "
-              "vendordata %d x %d threads; each lookup = 3 Ironic + 1 Cinder calls"
+              "vendordata %d x %d threads; each lookup with a volume = 3 Ironic + 1 Cinder calls"
               % (a.workers, a.workers, a.threads))
     finally:
         c.stop()
