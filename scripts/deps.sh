@@ -2,7 +2,8 @@
 # Installs the Debian packages volattach needs to build and test, and only
 # those that are missing, so a fresh Debian 12 machine needs nothing by hand.
 #   scripts/deps.sh [core] [lab] [windows] [bench] [vendordata] [vendordata-lab]
-#   (no argument: all but bench, which only `make bench` needs, and vendordata)
+#   (no argument: all but bench, which only `make bench` needs, and the
+#   vendordata groups, which vendordata/run-tests.sh installs itself)
 set -eu
 
 core="build-essential pkg-config meson ninja-build libcjson-dev libcurl4-openssl-dev
