@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
-stages=${CHECK_STAGES:-"deps format unit valgrind fuzz release windows lab"}
+stages=${CHECK_STAGES:-"deps format unit valgrind fuzz release vendordata windows lab"}
 results="$root/build-check"
 rm -rf "$results"
 mkdir -p "$results"
@@ -59,6 +59,10 @@ release() {
         scripts/build.sh release >/dev/null
 }
 
+vendordata() {
+        vendordata/run-tests.sh "$results/vendordata.txt"
+}
+
 windows() {
         if [ -x scripts/build-windows.sh ]; then
                 scripts/build-windows.sh && tests/wine/run.sh >"$results/wine.txt" 2>&1
@@ -85,6 +89,7 @@ stage unit unit
 stage valgrind valgrind_run
 stage fuzz fuzz
 stage release release
+stage vendordata vendordata
 stage windows windows
 stage lab lab
 

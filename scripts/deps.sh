@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs the Debian packages volattach needs to build and test, and only
 # those that are missing, so a fresh Debian 12 machine needs nothing by hand.
-#   scripts/deps.sh [core] [lab] [windows] [bench]
-#   (no argument: all but bench, which only `make bench` needs)
+#   scripts/deps.sh [core] [lab] [windows] [bench] [vendordata] [vendordata-lab]
+#   (no argument: all but bench, which only `make bench` needs, and the
+#   vendordata groups, which vendordata/run-tests.sh installs itself)
 set -eu
 
 core="build-essential pkg-config meson ninja-build libcjson-dev libcurl4-openssl-dev
@@ -13,6 +14,13 @@ cpio kmod jq util-linux"
 windows="mingw-w64 wine wine64 wixl msitools dpkg-dev bc iproute2 genisoimage"
 # os-brick runs inside the lab guest from the host's root (bench/)
 bench="python3-os-brick"
+# the vendordata service and its test cloud (vendordata/): Keystone, cinder-api,
+# ironic-api and Nova's client, from their python3-* packages (no daemons)
+vendordata="python3-keystone python3-cinder python3-nova python3-ironic
+python3-keystonemiddleware python3-keystoneauth1 python3-oslo.config python3-oslo.log
+python3-pytest uwsgi-core uwsgi-plugin-python3"
+# the vendordata lab scenario: cinder-rtstool, run by Cinder's LioAdm in the guest
+vendordata_lab="cinder-common python3-rtslib-fb"
 
 want=""
 [ $# -eq 0 ] && set -- core lab windows
@@ -22,6 +30,8 @@ for group in "$@"; do
         lab) want="$want $lab" ;;
         windows) want="$want $windows" ;;
         bench) want="$want $bench" ;;
+        vendordata) want="$want $vendordata" ;;
+        vendordata-lab) want="$want $vendordata_lab" ;;
         *) echo "deps.sh: unknown group '$group'" >&2; exit 2 ;;
         esac
 done
