@@ -321,6 +321,49 @@ def test_metadata_service():
         os.unlink(v2.name)
 
 
+# vendor_data2.json as Nova composed it from the vendordata service's real
+# answer (vendordata/tests: real Keystone, cinder-api, ironic-api and Nova's
+# DynamicVendorData client): {"static": ..., "volattach": {"volumes": ...}}
+NOVA_VENDOR2 = os.path.join(HERE, "..", "fixtures", "vendor_data2-nova.json")
+
+
+def test_nova_vendor_data2():
+    doc = json.load(open(NOVA_VENDOR2))
+    vols = doc["volattach"]["volumes"]
+    secrets = [v["data"]["auth_password"] for v in vols]
+    no_volumes = os.path.join(FIXTURES, "03-nova-metadata-no-volumes.json")
+
+    def planned(p, what):
+        out = p.stdout + p.stderr
+        check(what, p.returncode == 0 and "%d to attach" % len(vols) in p.stdout and
+              all("vendor_data2.json: volattach.volumes[%d]" % i in p.stdout
+                  for i in range(len(vols))) and
+              all(v["data"]["target_iqn"] in p.stdout for v in vols), out)
+        check(what + ": no secret", not any(x in out for x in secrets))
+        j = run("plan", "--json", *p.args[2:])
+        plan = json.loads(j.stdout) if j.returncode == 0 else {}
+        ids = sorted(v.get("id") for v in plan.get("volumes", []))
+        check(what + ": volume ids and initiator from the connector",
+              ids == sorted(v["serial"] for v in vols) and
+              vols[0]["connector"]["initiator"] in j.stdout, j.stdout + j.stderr)
+
+    d = tempfile.mkdtemp()
+    try:
+        latest = os.path.join(d, "openstack", "latest")
+        os.makedirs(latest)
+        shutil.copy(no_volumes, os.path.join(latest, "meta_data.json"))
+        shutil.copy(NOVA_VENDOR2, os.path.join(latest, "vendor_data2.json"))
+        planned(run("plan", "--metadata", d), "nova vendor_data2 on a config drive")
+    finally:
+        shutil.rmtree(d)
+    srv = MetaServer(no_volumes, NOVA_VENDOR2)
+    try:
+        planned(run("plan", "--metadata", srv.url("vendor"), "--http-timeout", "2"),
+                "nova vendor_data2 from the metadata service")
+    finally:
+        srv.stop()
+
+
 def build_images(tmp, seed):
     """Real config-drive images built the way Nova and Ironic build them."""
     tree = os.path.join(tmp, "tree")
@@ -388,7 +431,7 @@ def test_status_and_detach_without_state():
 def main():
     for t in (test_fixtures, test_seed_json, test_command_line, test_command_table,
               test_directory_and_vendor_data,
-              test_metadata_service, test_config_drive_images,
+              test_metadata_service, test_nova_vendor_data2, test_config_drive_images,
               test_status_and_detach_without_state):
         try:
             t()
