@@ -31,6 +31,8 @@ enum opt_id {
         OPT_FORCE,
         OPT_STATE_DIR,
         OPT_BACKEND,
+        OPT_INTERVAL,
+        OPT_ROUNDS,
         OPT_LOG_LEVEL,
         OPT_LOG_FILE,
         OPT_VERBOSE,
@@ -78,6 +80,10 @@ static const struct option options[] = {
           "where volattach keeps a state file per attached volume\n"
           "(default /run/volattach; ProgramData\\volattach on Windows)" },
         { OPT_BACKEND, "--backend", NULL, "NAME", CLI_OPT_BACKEND, NULL },
+        { OPT_INTERVAL, "--interval", NULL, "S", CLI_OPT_WATCH,
+          "watch: seconds between rounds, +-10% jitter (default 10)" },
+        { OPT_ROUNDS, "--rounds", NULL, "N", CLI_OPT_WATCH,
+          "watch: stop after N rounds (default: until stopped)" },
         { OPT_LOG_LEVEL, "--log-level", NULL, "LEVEL", 0,
           "error, warning, notice (default), info, debug" },
         { OPT_VERBOSE, "--verbose", "-v", NULL, 0, "--log-level info; twice: debug" },
@@ -113,7 +119,8 @@ static const struct cli_entry cmd_version_entry = {
 
 static const struct cli_entry *const cmd_table[] = {
         &cmd_plan_entry,    &cmd_attach_entry, &cmd_detach_entry,  &cmd_status_entry,
-        &cmd_service_entry, &cmd_help_entry,   &cmd_version_entry, NULL,
+        &cmd_service_entry, &cmd_watch_entry,  &cmd_help_entry,    &cmd_version_entry,
+        NULL,
 };
 
 static const char intro_text[] =
@@ -289,7 +296,7 @@ struct parse {
         unsigned order[16];    /* and where that came, to name the first wrong one */
         unsigned n;
 };
-_Static_assert(CLI_OPT_BACKEND < (1u << 16), "struct parse: first[] has a place per bit");
+_Static_assert(CLI_OPT_WATCH < (1u << 16), "struct parse: first[] has a place per bit");
 
 static int
 option_apply(struct cli *c, struct parse *p, const struct option *o, const char *val)
@@ -349,6 +356,10 @@ option_apply(struct cli *c, struct parse *p, const struct option *o, const char 
         case OPT_BACKEND:
                 c->backend = val;
                 break;
+        case OPT_INTERVAL:
+                return parse_uint(o->name, val, 1, 86400, &c->interval_s);
+        case OPT_ROUNDS:
+                return parse_uint(o->name, val, 1, 1000000, &c->rounds);
         case OPT_LOG_LEVEL:
                 p->log_level = va_log_level_parse(val);
                 if (p->log_level < 0) {
@@ -431,6 +442,7 @@ cli_parse(int argc, char **argv, struct cli *c)
         c->jobs = 16;
         c->device_timeout_s = 30;
         c->login_deadline_s = 60;
+        c->interval_s = 10;
         c->args = calloc((size_t)argc + 1, sizeof(*c->args));
         if (c->args == NULL) {
                 fprintf(stderr, "volattach: out of memory\n");

@@ -30,10 +30,12 @@ enum cli_opt {
         CLI_OPT_FORCE = 1u << 7,
         CLI_OPT_STATE_DIR = 1u << 8,
         CLI_OPT_BACKEND = 1u << 9,
+        CLI_OPT_WATCH = 1u << 10, /* --interval, --rounds */
 };
 
-/* attach's; service takes the same, since install writes them into the
- * service's command line and run is attach */
+/* attach's (watch's too, but --json); service takes them and watch's,
+ * since install writes them into the service's command line, and run is
+ * watch */
 #define CLI_OPTS_ATTACH                                                                        \
         (CLI_OPT_METADATA | CLI_OPT_JSON | CLI_OPT_JOBS | CLI_OPT_TIMEOUT | CLI_OPT_DEADLINE | \
          CLI_OPT_ENFORCE_MULTIPATH | CLI_OPT_STATE_DIR | CLI_OPT_BACKEND)
@@ -52,6 +54,8 @@ struct cli {
         int all;
         const char *backend;
         const char *state_dir;
+        unsigned interval_s; /* watch: seconds between rounds */
+        unsigned rounds;     /* watch: stop after this many; 0: until stopped */
         int log_level; /* enum va_log_level, from --log-level, -v or -q */
         int use_syslog;
         const char *log_file;
@@ -73,6 +77,7 @@ extern const struct cli_entry cmd_attach_entry;
 extern const struct cli_entry cmd_detach_entry;
 extern const struct cli_entry cmd_status_entry;
 extern const struct cli_entry cmd_service_entry;
+extern const struct cli_entry cmd_watch_entry;
 
 /* Parses the command line into c and checks each option against the
  * command's entry. Returns EXIT_OK with c->entry set, EXIT_USAGE after

@@ -1,5 +1,6 @@
-/* volattach service install|uninstall|run: the Windows boot-time service.
- * On Linux the systemd unit (dist/volattach.service) plays this part. */
+/* volattach service install|uninstall|run: the Windows service, which runs
+ * watch. On Linux the systemd units (dist/volattach.service for boot,
+ * dist/volattach-watch.service after it) play this part. */
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -18,7 +19,7 @@ cmd_service_exec(struct cli *c)
 const struct cli_entry cmd_service_entry = {
         .name = "service",
         .usage = "install|uninstall|run",
-        .summary = "(Windows) the boot-time service",
-        .options = CLI_OPTS_ATTACH,
+        .summary = "(Windows) the service: watch, from boot on",
+        .options = CLI_OPTS_ATTACH | CLI_OPT_WATCH,
         .exec = cmd_service_exec,
 };

@@ -1,7 +1,10 @@
-/* The Windows boot-time service: `volattach.exe service install` registers
- * it (delayed automatic start, after MSiSCSI and TCP/IP), `run` is what the
- * Service Control Manager starts: attach from the current metadata, log to
- * the Event Log and a file under ProgramData, then stop with the result. */
+/* The Windows service: `volattach.exe service install` registers it
+ * (delayed automatic start, after MSiSCSI and TCP/IP), `run` is what the
+ * Service Control Manager starts: watch (its first round attaches every
+ * volume in the metadata, as attach does, then it keeps attaching and
+ * detaching as the metadata changes), logging to the Event Log and a file
+ * under ProgramData, until the service is stopped. Installed with
+ * --rounds 1, it is the one-shot boot-time attach it used to be. */
 #include <windows.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +47,10 @@ control(DWORD code, DWORD type, LPVOID data, LPVOID ctx)
         (void)data;
         (void)ctx;
         if (code == SERVICE_CONTROL_STOP || code == SERVICE_CONTROL_SHUTDOWN) {
-                /* attach is bounded by its own deadlines; say so and let it end */
-                report(SERVICE_STOP_PENDING, 0, 60000);
+                /* watch ends between rounds at once, or after the round
+                 * under way, which its own deadlines bound */
+                report(SERVICE_STOP_PENDING, 0, 120000);
+                plat_stop_request();
                 return NO_ERROR;
         }
         return code == SERVICE_CONTROL_INTERROGATE ? NO_ERROR : ERROR_CALL_NOT_IMPLEMENTED;
@@ -90,10 +95,9 @@ service_main(DWORD argc, LPWSTR *argv)
                 return;
         report(SERVICE_START_PENDING, 0, 120000);
         report(SERVICE_RUNNING, 0, 0);
-        code = cmd_attach_entry.exec(service_cli);
+        code = cmd_watch_entry.exec(service_cli);
         log_attached(service_cli);
-        va_log(code == EXIT_OK ? VA_LOG_NOTICE : VA_LOG_ERR, "boot-time attach finished, exit %d",
-               code);
+        va_log(code == EXIT_OK ? VA_LOG_NOTICE : VA_LOG_ERR, "watch finished, exit %d", code);
         report(SERVICE_STOPPED, (DWORD)code, 0);
 }
 
@@ -168,6 +172,16 @@ service_cmdline(const struct cli *c, wchar_t *cmd, size_t cap)
                 r |= cmd_add(cmd, cap, &o, "--state-dir");
                 r |= cmd_add(cmd, cap, &o, c->state_dir);
         }
+        if (c->interval_s != 10) {
+                (void)snprintf(num, sizeof(num), "%u", c->interval_s);
+                r |= cmd_add(cmd, cap, &o, "--interval");
+                r |= cmd_add(cmd, cap, &o, num);
+        }
+        if (c->rounds != 0) {
+                (void)snprintf(num, sizeof(num), "%u", c->rounds);
+                r |= cmd_add(cmd, cap, &o, "--rounds");
+                r |= cmd_add(cmd, cap, &o, num);
+        }
         r |= cmd_add(cmd, cap, &o, "service");
         r |= cmd_add(cmd, cap, &o, "run");
         if (r != 0 || o >= cap)
@@ -224,7 +238,8 @@ static int
 install(const struct cli *c)
 {
         static wchar_t description[] =
-            L"Attaches the iSCSI volumes listed in the instance metadata at every boot.";
+            L"Attaches the iSCSI volumes listed in the instance metadata at boot, and "
+            L"attaches and detaches them as the metadata changes.";
         static const wchar_t deps[] = L"MSiSCSI\0Tcpip\0";
         SERVICE_DELAYED_AUTO_START_INFO delayed = { TRUE };
         SERVICE_DESCRIPTIONW desc = { description };
@@ -366,7 +381,7 @@ run(struct cli *c)
         if (!StartServiceCtrlDispatcherW(table)) {
                 if (GetLastError() == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
                         /* started from a console: do the same job in the foreground */
-                        return cmd_attach_entry.exec(c);
+                        return cmd_watch_entry.exec(c);
                 }
                 return EXIT_ENV;
         }

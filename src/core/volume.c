@@ -39,6 +39,7 @@ volume_set_free(struct volume_set *s)
         for (i = 0; i < s->nitems; i++)
                 free(s->items[i].reason);
         free(s->items);
+        free(s->lists);
         diag_list_free(&s->diags);
         memset(s, 0, sizeof(*s));
 }
@@ -107,6 +108,22 @@ volume_set_reject(struct volume_set *s, size_t i, const char *reason)
         volume_clear(&s->v[i]);
         memmove(&s->v[i], &s->v[i + 1], (s->n - i - 1) * sizeof(s->v[0]));
         s->n--;
+}
+
+int
+volume_set_list(struct volume_set *s, const char *docname, const char *listname)
+{
+        if (s->nlists == s->lists_cap) {
+                size_t ncap = s->lists_cap ? s->lists_cap * 2 : 4;
+                char(*nl)[SOURCE_NAME_MAX] = realloc(s->lists, ncap * sizeof(*nl));
+
+                if (nl == NULL)
+                        return -VA_E_NOMEM;
+                s->lists = nl;
+                s->lists_cap = ncap;
+        }
+        (void)snprintf(s->lists[s->nlists++], SOURCE_NAME_MAX, "%s: %s", docname, listname);
+        return 0;
 }
 
 void

@@ -95,6 +95,12 @@ struct volume_set {
         char initiator[ISCSI_NAME_MAX + 1];
         char initiator_from[SOURCE_NAME_MAX];
         struct diag_list diags;
+        /* Every volume list the documents carried, empty or not, by source
+         * ("meta_data.json: volumes"): a watch detaches a volume only when
+         * its list is there and leaves it out, since a missing list is no
+         * answer (Nova serves {} for a vendordata target that failed). */
+        char (*lists)[SOURCE_NAME_MAX];
+        size_t nlists, lists_cap;
 };
 
 void volume_clear(struct volume *v);
@@ -109,6 +115,10 @@ int volume_set_item(struct volume_set *s, const char *source, const char *id,
 
 /* Removes volume i (freeing it) and marks its item report rejected. */
 void volume_set_reject(struct volume_set *s, size_t i, const char *reason);
+
+/* Records that the document docname has the list listname ("" for a
+ * top-level array, "connection_info" for a bare one). -VA_E_NOMEM. */
+int volume_set_list(struct volume_set *s, const char *docname, const char *listname);
 
 /* Drops volumes and item reports added after the set had n and nitems. */
 void volume_set_truncate(struct volume_set *s, size_t n, size_t nitems);

@@ -823,6 +823,8 @@ parse_list(struct volume_set *set, const char *docname, const char *listname, co
                                   listname, n, VOLUME_MAX);
         if (set->nitems + (size_t)n > 4 * VOLUME_MAX)
                 return va_err_set(err, VA_E_TOOBIG, "%s: too many items across documents", docname);
+        if (volume_set_list(set, docname, listname) < 0)
+                return va_err_set(err, VA_E_NOMEM, "%s: out of memory", docname);
         cJSON_ArrayForEach (item, list) {
                 char where[SOURCE_NAME_MAX];
                 int r;
@@ -930,7 +932,7 @@ meta_parse(const char *docname, const char *buf, size_t len, enum meta_doc_kind 
 {
         const char *end = NULL;
         cJSON *root = NULL;
-        size_t n0 = set->n, items0 = set->nitems;
+        size_t n0 = set->n, items0 = set->nitems, lists0 = set->nlists;
         int r;
 
         if (len > META_DOC_MAX)
@@ -989,7 +991,9 @@ meta_parse(const char *docname, const char *buf, size_t len, enum meta_doc_kind 
                         char where[SOURCE_NAME_MAX];
 
                         (void)snprintf(where, sizeof(where), "%s: connection_info", docname);
-                        r = parse_item(set, where, root);
+                        r = volume_set_list(set, docname, "connection_info");
+                        if (r == 0)
+                                r = parse_item(set, where, root);
                         if (r < 0)
                                 r = va_err_set(err, -r, "%s: out of memory", docname);
                 } else if (cJSON_IsObject(
@@ -998,8 +1002,10 @@ meta_parse(const char *docname, const char *buf, size_t len, enum meta_doc_kind 
                         char where[SOURCE_NAME_MAX];
 
                         (void)snprintf(where, sizeof(where), "%s: connection_info", docname);
-                        r = parse_item(set, where,
-                                       cJSON_GetObjectItemCaseSensitive(root, "connection_info"));
+                        r = volume_set_list(set, docname, "connection_info");
+                        if (r == 0)
+                                r = parse_item(set, where, cJSON_GetObjectItemCaseSensitive(
+                                                               root, "connection_info"));
                         if (r < 0)
                                 r = va_err_set(err, -r, "%s: out of memory", docname);
                 } else {
@@ -1036,8 +1042,10 @@ meta_parse(const char *docname, const char *buf, size_t len, enum meta_doc_kind 
         }
 out:
         /* a document-level failure adds nothing, even after a partial walk */
-        if (r < 0)
+        if (r < 0) {
                 volume_set_truncate(set, n0, items0);
+                set->nlists = lists0;
+        }
         wipe_strings(root);
         cJSON_Delete(root);
         return r;

@@ -42,6 +42,18 @@ void plat_sleep_ms(unsigned ms);
 /* Not for secrets: jitter for retry backoff. */
 uint32_t plat_random_u32(void);
 
+/* --- stop requests --- */
+
+/* Makes SIGTERM and SIGINT (Windows: Ctrl+C, Ctrl+Break, console close)
+ * a stop request instead of the end of the process, so a long-running
+ * command finishes its step cleanly. Call once, early. */
+int plat_stop_init(struct va_err *err);
+/* Waits up to ms for a stop request: 1 when one came (now or earlier), 0
+ * when ms passed. */
+int plat_stop_wait(unsigned ms);
+/* Makes a stop request (the Windows service's stop control). */
+void plat_stop_request(void);
+
 /* --- threads --- */
 struct plat_thread;
 struct plat_mutex;

@@ -294,6 +294,68 @@ plat_random_u32(void)
         return v;
 }
 
+/* A self-pipe: the handler only writes one byte (async-signal-safe), and
+ * plat_stop_wait polls the other end, so a wait ends at once on a signal
+ * without any busy polling while idle. */
+static int stop_pipe[2] = { -1, -1 };
+static volatile sig_atomic_t stop_flag;
+
+static void
+stop_handler(int sig)
+{
+        int saved = errno;
+        char c = 1;
+
+        (void)sig;
+        stop_flag = 1;
+        if (stop_pipe[1] >= 0)
+                (void)!write(stop_pipe[1], &c, 1);
+        errno = saved;
+}
+
+int
+plat_stop_init(struct va_err *err)
+{
+        struct sigaction sa;
+
+        if (stop_pipe[0] < 0 && pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+                return va_err_setn(err, VA_E_IO, errno, "pipe: %s", strerror(errno));
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = stop_handler;
+        sa.sa_flags = SA_RESTART;
+        (void)sigemptyset(&sa.sa_mask);
+        if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0)
+                return va_err_setn(err, VA_E_IO, errno, "sigaction: %s", strerror(errno));
+        return 0;
+}
+
+int
+plat_stop_wait(unsigned ms)
+{
+        uint64_t deadline = plat_monotonic_ms() + ms;
+
+        while (!stop_flag) {
+                struct pollfd pfd = { stop_pipe[0], POLLIN, 0 };
+                uint64_t now = plat_monotonic_ms();
+
+                if (stop_pipe[0] < 0) {
+                        plat_sleep_ms(ms);
+                        break;
+                }
+                if (now >= deadline)
+                        break;
+                (void)poll(&pfd, 1, (int)(deadline - now));
+        }
+        return stop_flag ? 1 : 0;
+}
+
+void
+plat_stop_request(void)
+{
+        stop_handler(0);
+}
+
+
 struct plat_thread {
         pthread_t tid;
 };

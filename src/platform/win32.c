@@ -383,6 +383,50 @@ plat_sleep_ms(unsigned ms)
         Sleep(ms);
 }
 
+/* A manual-reset event: set by the console handler (its own thread) or
+ * the service's stop control, waited on by plat_stop_wait. */
+static HANDLE stop_event;
+
+static BOOL WINAPI
+stop_console(DWORD type)
+{
+        (void)type;
+        if (stop_event != NULL)
+                (void)SetEvent(stop_event);
+        return TRUE;
+}
+
+int
+plat_stop_init(struct va_err *err)
+{
+        if (stop_event == NULL)
+                stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+        if (stop_event == NULL)
+                return va_err_set(err, VA_E_IO, "CreateEvent failed (%lu)",
+                                  (unsigned long)GetLastError());
+        (void)SetConsoleCtrlHandler(stop_console, TRUE);
+        return 0;
+}
+
+int
+plat_stop_wait(unsigned ms)
+{
+        if (stop_event == NULL) {
+                Sleep(ms);
+                return 0;
+        }
+        return WaitForSingleObject(stop_event, ms) == WAIT_OBJECT_0 ? 1 : 0;
+}
+
+void
+plat_stop_request(void)
+{
+        if (stop_event == NULL)
+                stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+        if (stop_event != NULL)
+                (void)SetEvent(stop_event);
+}
+
 uint32_t
 plat_random_u32(void)
 {

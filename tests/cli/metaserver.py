@@ -12,6 +12,10 @@ what is final, and bound everything. Each URL path picks a behaviour:
   /oversize/...     a 2 MiB body
   /truncated/...    Content-Length larger than the body, then close
   /redirect/...     302 to /ok/ (must not be followed)
+  /live/...         the --file as it is now, re-read at every request (a
+                    watch's changing metadata); while FILE.answer exists it
+                    says what to answer instead: "500", "empty" (200, no
+                    body) or "garbage" (200, not JSON)
 
 Prints "PORT <n>" on stdout once listening; request counts go to --log.
 """
@@ -56,6 +60,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.send_body(404, b"not found\n", "text/plain")
         if mode in ("ok", "vendor"):
             return self.send_body(200, body)
+        if mode == "live":
+            try:
+                with open(self.server.path + ".answer") as f:
+                    answer = f.read().strip()
+            except OSError:
+                answer = ""
+            if answer == "500":
+                return self.send_body(500, b"oops\n", "text/plain")
+            if answer == "empty":
+                return self.send_body(200, b"")
+            if answer == "garbage":
+                return self.send_body(200, b"<html>gateway</html>\n", "text/html")
+            with open(self.server.path, "rb") as f:
+                return self.send_body(200, f.read())
         if mode == "notfound":
             return self.send_body(404, b"not found\n", "text/plain")
         if mode == "flaky":
@@ -109,6 +127,7 @@ def main():
     a = ap.parse_args()
     srv = Server(("127.0.0.1", 0), Handler)
     srv.body = open(a.file, "rb").read()
+    srv.path = a.file
     srv.vendor2 = open(a.vendor2, "rb").read() if a.vendor2 else b"{}"
     srv.logfile = a.log
     print("PORT %d" % srv.server_address[1], flush=True)

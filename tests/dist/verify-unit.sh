@@ -1,5 +1,6 @@
 #!/bin/sh
-# dist/volattach.service passes `systemd-analyze verify` with no warning:
+# A unit of dist/ (volattach.service, volattach-watch.service) passes
+# `systemd-analyze verify` with no warning:
 # the unit is checked as shipped, except that ExecStart points at the binary
 # just built (verify insists that the program exists).  A copy with a typo'd
 # directive must fail, so this test can tell.
@@ -9,9 +10,10 @@ unit=$1
 bin=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-sed "s#^ExecStart=/usr/sbin/volattach #ExecStart=$bin #" "$unit" >"$tmp/volattach.service"
-grep -q "^ExecStart=$bin attach" "$tmp/volattach.service" || { echo "FAIL: no ExecStart to rewrite"; exit 1; }
-out=$(systemd-analyze verify "$tmp/volattach.service" 2>&1)
+name=$(basename "$unit")
+sed "s#^ExecStart=/usr/sbin/volattach #ExecStart=$bin #" "$unit" >"$tmp/$name"
+grep -q "^ExecStart=$bin [a-z]" "$tmp/$name" || { echo "FAIL: no ExecStart to rewrite"; exit 1; }
+out=$(systemd-analyze verify "$tmp/$name" 2>&1)
 rc=$?
 if [ $rc -ne 0 ] || [ -n "$out" ]; then
         echo "FAIL: systemd-analyze verify (rc $rc):"
@@ -19,10 +21,10 @@ if [ $rc -ne 0 ] || [ -n "$out" ]; then
         exit 1
 fi
 echo "ok: $unit verifies cleanly"
-sed 's/^RemainAfterExit=/RemainAfterExt=/' "$tmp/volattach.service" >"$tmp/broken.service"
-cp "$tmp/broken.service" "$tmp/volattach.service"
-out=$(systemd-analyze verify "$tmp/volattach.service" 2>&1)
+sed 's/^UMask=/UMsk=/' "$tmp/$name" >"$tmp/broken.service"
+cp "$tmp/broken.service" "$tmp/$name"
+out=$(systemd-analyze verify "$tmp/$name" 2>&1)
 case "$out" in
-*RemainAfterExt*) echo "ok: a misspelt directive is reported" ;;
+*UMsk*) echo "ok: a misspelt directive is reported" ;;
 *) echo "FAIL: a misspelt directive went unnoticed: $out"; exit 1 ;;
 esac
