@@ -151,8 +151,10 @@ watch_fetch(struct watch *w, struct volume_set *set)
 static void
 round_log(const struct reconcile_outcome *o, unsigned n)
 {
-        int level = o->changed || o->failed || o->in_use || o->detach_failed ? VA_LOG_INFO
-                                                                             : VA_LOG_DEBUG;
+        int level = o->changed || o->failed || o->in_use || o->detach_failed || o->held ||
+                            o->waiting
+                        ? VA_LOG_INFO
+                        : VA_LOG_DEBUG;
 
         va_log(level,
                "round %u: %zu wanted, %zu kept, %zu attached, %zu degraded, %zu failed, %zu "

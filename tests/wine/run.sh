@@ -707,9 +707,86 @@ sc_fault_session_dropped() {
         want "status: healthy again" json up.out 'd["volumes"][0]["health"] == "healthy"'
 }
 
+# watch, the rounds of lab 1140 against the simulator: a volume added is
+# attached; one removed and unused is detached after two answers (logged
+# out, its persistent login removed); one removed whose disk is in use is
+# kept and reported every round; a metadata service (a real HTTP server on
+# 127.0.0.1) that answers 500, an empty body or garbage, or is gone,
+# detaches nothing; killed in the middle of a round, a restart converges.
+# Each run is one process: --rounds bounds it, --interval 1 paces it.
+sc_watch() {
+        m=$(winpath "$sdir/meta.json")
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1;$T3@127.0.0.1:3260:1"
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        va w1 --interval 1 --rounds 1 --metadata "$m" watch
+        want "round 1: exit 0" rc_is w1 0
+        want "round 1: volume 1 attached, at notice level" has w1.err "notice: volume $U1 attached: .+PhysicalDrive[0-9]+"
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.1:3260 0)"
+        va w2 --interval 1 --rounds 2 --metadata "$m" watch
+        want "added: volume 2 attached" has w2.err "notice: volume $U2 attached"
+        want "added: volume 1 not attached again" hasnt w2.err "volume $U1 attached"
+        want "added: one login each" [ "$(trace_count "LoginIScsiTargetW\(target=$T1 .*persistent=0.*= 0x00000000")" = 1 ]
+        # both leave; volume 2's disk is in use; volume 3 comes
+        meta "$sdir/meta.json" "$INI" "$(vol $U3 $T3 127.0.0.1:3260 0)"
+        VA_SIM_FAULT="in-use=$T2" va w3 --interval 1 --rounds 4 --metadata "$m" watch
+        want "removed: exit 1 (a volume kept in use)" rc_is w3 1
+        want "removed: volume 3 attached" has w3.err "notice: volume $U3 attached"
+        want "removed: volume 1 waits for a second answer" has w3.err "notice: volume $U1: gone from the metadata; detached if the next"
+        want "removed: volume 1 detached" has w3.err "notice: volume $U1 detached: gone from the metadata"
+        want "removed: volume 1 logged out" trace_has "LogoutIScsiTarget\(.*= 0x00000000"
+        want "removed: volume 1's persistent login removed" trace_has "RemoveIScsiPersistentTargetW\(target=$T1 .*= 0x00000000"
+        want "in use: reported in each of rounds 2-4" [ "$(grep -c "notice: volume $U2: gone from the metadata, but .* is still in use" "$sdir/w3.err")" = 3 ]
+        want "in use: never forced, its persistent login kept" hasnt trace "RemoveIScsiPersistentTargetW\(target=$T2 "
+        va st1 --json status
+        want "status: volumes 2 and 3" json st1.out "sorted(v['id'] for v in d['volumes']) == ['$U2', '$U3']"
+
+        # the metadata service: a real HTTP server, its answer switched per phase
+        python3 "$root/tests/cli/metaserver.py" --file "$sdir/meta.json" --log "$sdir/http.log" \
+                >"$sdir/server.out" 2>&1 &
+        spid=$!
+        i=0
+        while ! grep -q "^PORT " "$sdir/server.out" 2>/dev/null && [ $i -lt 50 ]; do
+                sleep 0.1
+                i=$((i + 1))
+        done
+        port=$(sed -n 's/^PORT //p' "$sdir/server.out")
+        want "server listening" [ -n "$port" ]
+        url="http://127.0.0.1:$port/live/openstack/latest/meta_data.json"
+        for a in 500 empty garbage; do
+                echo "$a" >"$sdir/meta.json.answer"
+                va "h-$a" --interval 1 --rounds 3 --http-attempts 1 --metadata "$url" watch
+                want "$a: nothing changes, said" has "h-$a.err" "nothing changes this round"
+                want "$a: nothing detached" hasnt "h-$a.err" "detached"
+        done
+        rm -f "$sdir/meta.json.answer"
+        kill "$spid" 2>/dev/null
+        wait "$spid" 2>/dev/null
+        va h-gone --interval 1 --rounds 3 --http-attempts 1 --metadata "$url" watch
+        want "server gone: nothing changes, said" has h-gone.err "cannot read metadata.*nothing changes"
+        want "server gone: nothing detached" hasnt h-gone.err "detached"
+        va st2 --json status
+        want "status: still volumes 2 and 3, healthy" json st2.out \
+                "sorted(v['id'] for v in d['volumes']) == ['$U2', '$U3'] and all(v['health'] == 'healthy' for v in d['volumes'])"
+        want "the service was asked every round" [ "$(grep -c "^/live/openstack/latest/meta_data.json " "$sdir/http.log")" -ge 9 ]
+
+        # killed in the middle of a round that attaches two volumes, then a restart
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U3 $T3 127.0.0.1:3260 0)"
+        VA_SIM_FAULT="slow=300" timeout -s KILL 3 wine "$exe" --metadata "$m" --jobs 1 --interval 1 \
+                watch >/dev/null 2>&1
+        wineserver -k 2>/dev/null
+        wineserver -w 2>/dev/null
+        va w4 --interval 1 --rounds 3 --metadata "$m" watch
+        want "restart: exit 0" rc_is w4 0
+        want "restart: volume 2 (unused now) detached" has w4.err "notice: volume $U2 detached"
+        va st3 --json status
+        want "restart: volumes 1 and 3 healthy, one path each" json st3.out \
+                "sorted(v['id'] for v in d['volumes']) == ['$U1', '$U3'] and all(v['health'] == 'healthy' and len(v['paths']) == 1 for v in d['volumes'])"
+        want "restart: one live session per target" [ "$(trace_count "LoginIScsiTargetW\(target=$T3 .*persistent=0.*= 0x00000000")" = 1 ]
+}
+
 all="unit seed no-auth chap mutual two-volumes multipath rerun wrong-secret detach reboot status
 metadata-http configdrive faults fault-target-back fault-portal-down fault-service-stopped
-fault-killed-rerun fault-session-dropped service msi"
+fault-killed-rerun fault-session-dropped watch service msi"
 [ $# -gt 0 ] && all="$*"
 for s in $all; do
         scenario "$s"
