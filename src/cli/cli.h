@@ -56,7 +56,7 @@ struct cli {
         const char *state_dir;
         unsigned interval_s; /* watch: seconds between rounds */
         unsigned rounds;     /* watch: stop after this many; 0: until stopped */
-        int log_level; /* enum va_log_level, from --log-level, -v or -q */
+        int log_level;       /* enum va_log_level, from --log-level, -v or -q */
         int use_syslog;
         const char *log_file;
         char **args; /* positional arguments after the command */

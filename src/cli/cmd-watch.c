@@ -151,10 +151,10 @@ watch_fetch(struct watch *w, struct volume_set *set)
 static void
 round_log(const struct reconcile_outcome *o, unsigned n)
 {
-        int level = o->changed || o->failed || o->in_use || o->detach_failed || o->held ||
-                            o->waiting
-                        ? VA_LOG_INFO
-                        : VA_LOG_DEBUG;
+        int level =
+            o->changed || o->failed || o->in_use || o->detach_failed || o->held || o->waiting
+                ? VA_LOG_INFO
+                : VA_LOG_DEBUG;
 
         va_log(level,
                "round %u: %zu wanted, %zu kept, %zu attached, %zu degraded, %zu failed, %zu "
@@ -245,8 +245,8 @@ cmd_watch_exec(struct cli *c)
                 } else {
                         round_log(&out, n);
                         code = out.failed || out.in_use || out.detach_failed ? EXIT_PARTIAL
-                               : a == RECONCILE_ANSWER_NONE                 ? EXIT_ENV
-                                                                            : EXIT_OK;
+                               : a == RECONCILE_ANSWER_NONE                  ? EXIT_ENV
+                                                                             : EXIT_OK;
                 }
                 w.last_answer = (int)a;
                 volume_set_free(&set);

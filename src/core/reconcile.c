@@ -155,8 +155,8 @@ memory_prune(struct reconcile_memory *m, const struct volume_set *wanted,
 
 int
 reconcile_plan_make(const struct volume_set *wanted, enum reconcile_answer answer,
-                    const struct reconcile_attached *att, size_t natt,
-                    struct reconcile_memory *mem, struct reconcile_plan *ret)
+                    const struct reconcile_attached *att, size_t natt, struct reconcile_memory *mem,
+                    struct reconcile_plan *ret)
 {
         size_t i, j;
         int r = 0, full = mem->answered == 0;
@@ -206,9 +206,9 @@ reconcile_plan_make(const struct volume_set *wanted, enum reconcile_answer answe
                         continue;
                 }
                 e->absent++;
-                r = step_add(ret, e->absent >= RECONCILE_CONFIRM_ROUNDS ? RECONCILE_DETACH
-                                                                      : RECONCILE_WAIT,
-                             att[j].id, SIZE_MAX, j);
+                r = step_add(
+                    ret, e->absent >= RECONCILE_CONFIRM_ROUNDS ? RECONCILE_DETACH : RECONCILE_WAIT,
+                    att[j].id, SIZE_MAX, j);
         }
         if (r < 0) {
                 reconcile_plan_free(ret);
@@ -244,8 +244,8 @@ reconcile_next_ms(unsigned interval_ms, uint32_t rnd)
  * session or device is emptied, so that detach leaves it alone. 1 when
  * every path has both. */
 static int
-refresh(const struct initiator_ops *ops, struct initiator *ini,
-        const struct initiator_session *ses, size_t nses, struct attached_volume *av)
+refresh(const struct initiator_ops *ops, struct initiator *ini, const struct initiator_session *ses,
+        size_t nses, struct attached_volume *av)
 {
         size_t k, j, present = 0;
         int first = -1;
@@ -467,8 +467,17 @@ reconcile_round(const struct initiator_ops *ops, struct initiator *ini,
         if (r < 0)
                 return r;
         r = ops->list_sessions(ini, &ses, &nses, err);
-        if (r < 0)
-                goto out;
+        if (r < 0) {
+                /* the initiator service is not running (Windows: MSiSCSI
+                 * on manual start at boot): attach would start it, so the
+                 * round does too, then looks again */
+                va_err_clear(err);
+                r = ops->ensure_service(ini, err);
+                if (r == 0)
+                        r = ops->list_sessions(ini, &ses, &nses, err);
+                if (r < 0)
+                        goto out;
+        }
         att = calloc(nav ? nav : 1, sizeof(*att));
         gone = calloc(nav ? nav : 1, sizeof(*gone));
         if (att == NULL || gone == NULL) {

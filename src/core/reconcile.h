@@ -51,9 +51,9 @@ void reconcile_list_key(const char *source, char *buf, size_t len);
 /* What the loop remembers between rounds, per volume id. */
 struct reconcile_entry {
         char id[VOLUME_ID_LEN + 1];
-        unsigned absent;  /* valid answers in a row that left it out */
-        unsigned fails;   /* failed attaches in a row */
-        unsigned skip;    /* rounds still to wait before the next try */
+        unsigned absent;   /* valid answers in a row that left it out */
+        unsigned fails;    /* failed attaches in a row */
+        unsigned skip;     /* rounds still to wait before the next try */
         int reported_gone; /* "gone, waiting for confirmation" said once */
 };
 
@@ -76,10 +76,10 @@ enum reconcile_kind {
         RECONCILE_KEEP = 0, /* wanted, attached, healthy: nothing to do */
         RECONCILE_ATTACH,   /* wanted and not attached, or attached but not healthy */
         RECONCILE_BACKOFF,  /* would attach, but waits after failures */
-        RECONCILE_DETACH,   /* left out of RECONCILE_CONFIRM_ROUNDS valid answers: detach if unused */
-        RECONCILE_WAIT,     /* left out, not yet confirmed */
-        RECONCILE_HOLD,     /* not decidable this round (no valid answer, its list
-                             * missing, or its item rejected): left as it is */
+        RECONCILE_DETACH, /* left out of RECONCILE_CONFIRM_ROUNDS valid answers: detach if unused */
+        RECONCILE_WAIT,   /* left out, not yet confirmed */
+        RECONCILE_HOLD,   /* not decidable this round (no valid answer, its list
+                           * missing, or its item rejected): left as it is */
 };
 
 struct reconcile_step {

@@ -1004,8 +1004,9 @@ meta_parse(const char *docname, const char *buf, size_t len, enum meta_doc_kind 
                         (void)snprintf(where, sizeof(where), "%s: connection_info", docname);
                         r = volume_set_list(set, docname, "connection_info");
                         if (r == 0)
-                                r = parse_item(set, where, cJSON_GetObjectItemCaseSensitive(
-                                                               root, "connection_info"));
+                                r = parse_item(
+                                    set, where,
+                                    cJSON_GetObjectItemCaseSensitive(root, "connection_info"));
                         if (r < 0)
                                 r = va_err_set(err, -r, "%s: out of memory", docname);
                 } else {

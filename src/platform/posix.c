@@ -355,7 +355,6 @@ plat_stop_request(void)
         stop_handler(0);
 }
 
-
 struct plat_thread {
         pthread_t tid;
 };

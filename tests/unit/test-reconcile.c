@@ -185,10 +185,9 @@ meta_text(char *doc, size_t len, const char *which)
 
         item(a, sizeof(a), ID_A, IQN_A);
         item(b, sizeof(b), ID_B, IQN_B);
-        (void)snprintf(doc, len, "{\"uuid\":\"x\",\"volumes\":[%s%s%s]}",
-                       strchr(which, 'A') ? a : "",
-                       strchr(which, 'A') && strchr(which, 'B') ? "," : "",
-                       strchr(which, 'B') ? b : "");
+        (void)snprintf(
+            doc, len, "{\"uuid\":\"x\",\"volumes\":[%s%s%s]}", strchr(which, 'A') ? a : "",
+            strchr(which, 'A') && strchr(which, 'B') ? "," : "", strchr(which, 'B') ? b : "");
 }
 
 /* Parses one document into s; the answer's class as the watch makes it. */

@@ -488,9 +488,10 @@ sc_faults() {
                 "grep -qx 1 '$sdir/nf.rc' && grep -q '$U2.*TARGET_NOT_FOUND' '$sdir/nf.err'"
 }
 
-# The boot-time service: installed with this run's metadata, started by
-# the SCM when Wine "boots" (a new wineserver starts the automatic
-# services), attaches, logs to ProgramData, and is removed again.
+# The service: installed with this run's metadata, started by the SCM when
+# Wine "boots" (a new wineserver starts the automatic services), runs
+# watch (its first round attaches), logs to ProgramData, ends cleanly when
+# the SCM stops it, and is removed again.
 sc_service() {
         meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0 svcuser "$(secret servicesecret1)")"
         export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1:svcuser:servicesecret1"
@@ -517,18 +518,22 @@ sc_service() {
         hpid=$!
         log="$drive_c/ProgramData/volattach/volattach.log"
         i=0
-        while ! grep -q 'boot-time attach finished' "$log" 2>/dev/null && [ $i -lt 300 ]; do
+        while ! grep -q "round 1: " "$log" 2>/dev/null && [ $i -lt 300 ]; do
                 sleep 0.1
                 i=$((i + 1))
         done
         cp "$log" "$sdir/service.log" 2>/dev/null || : >"$sdir/service.log"
-        want "the service attached at boot" has service.log 'boot-time attach finished, exit 0'
-        want "the service log names the volume" has service.log "$U1"
+        want "the service runs watch" has service.log 'watching .*meta.json every 10 s'
+        want "its first round attached at boot" has service.log "notice: volume $U1 attached: "
         va status --json status
         want "status after boot: attached" json status.out 'len(d["volumes"]) == 1 and d["volumes"][0]["health"] == "healthy"'
+        # uninstall stops it (SERVICE_CONTROL_STOP): watch ends between rounds
         va uninstall service uninstall
         kill "$hpid" 2>/dev/null
         wait "$hpid" 2>/dev/null
+        cp "$log" "$sdir/service.log" 2>/dev/null
+        want "stopped by the SCM: watch ended cleanly" has service.log 'stopped after [0-9]+ round'
+        want "stopped by the SCM: exit 0" has service.log 'watch finished, exit 0'
         want "uninstall: reported" has uninstall.out '^service volattach removed$'
         want "uninstall: gone" sh -c "! wine reg query 'HKLM\\System\\CurrentControlSet\\Services\\volattach' >/dev/null 2>&1"
         va again service uninstall
