@@ -4,6 +4,8 @@
 #ifndef VOLATTACH_CLI_CLI_H
 #define VOLATTACH_CLI_CLI_H
 
+#include "core/attach.h"
+#include "core/initiator.h"
 #include "core/volume.h"
 #include "meta/source.h"
 
@@ -91,6 +93,15 @@ void cli_free(struct cli *c);
  * Returns EXIT_OK, EXIT_PARTIAL (some items or vendor documents bad),
  * EXIT_BADMETA or EXIT_ENV; on EXIT_BADMETA/EXIT_ENV set is empty. */
 int cli_load(const struct cli *c, struct meta_docs *docs, struct volume_set *set);
+
+/* What a command that changes the host checks first: no arguments, a
+ * known backend (*ret), privileges. EXIT_OK, or the exit code after
+ * saying why. */
+int cli_host_command(const struct cli *c, const struct initiator_ops **ret);
+
+/* The engine's options from --jobs, --timeout, --deadline and
+ * --enforce-multipath (attach and watch). */
+void cli_attach_options(const struct cli *c, struct attach_options *o);
 
 /* The worse of two exit codes, for combining per-step outcomes. */
 int cli_exit_worst(int a, int b);

@@ -168,7 +168,7 @@ attach_text(const struct volume_set *set, const struct attach_report *rep)
 static int
 cmd_attach_exec(struct cli *c)
 {
-        const struct initiator_ops *ops = initiator_backend(c->backend);
+        const struct initiator_ops *ops;
         const char *state_dir = c->state_dir ? c->state_dir : plat_state_dir();
         struct attach_options o;
         struct attach_report rep;
@@ -179,18 +179,9 @@ cmd_attach_exec(struct cli *c)
         size_t i;
         int code, r;
 
-        if (c->nargs > 0) {
-                fprintf(stderr, "volattach: attach takes no arguments\n");
-                return EXIT_USAGE;
-        }
-        if (ops == NULL) {
-                fprintf(stderr, "volattach: unknown backend '%s'\n", c->backend);
-                return EXIT_USAGE;
-        }
-        if (!plat_is_privileged()) {
-                va_log(VA_LOG_ERR, "attach needs root (Administrator on Windows)");
-                return EXIT_ENV;
-        }
+        code = cli_host_command(c, &ops);
+        if (code != EXIT_OK)
+                return code;
         code = cli_load(c, &docs, &set);
         if (code == EXIT_ENV || code == EXIT_BADMETA) {
                 meta_docs_free(&docs);
@@ -216,12 +207,7 @@ cmd_attach_exec(struct cli *c)
                 volume_set_free(&set);
                 return EXIT_ENV;
         }
-        memset(&o, 0, sizeof(o));
-        o.jobs = c->jobs;
-        o.device_timeout_ms = c->device_timeout_s * 1000u;
-        o.login_deadline_ms = c->login_deadline_s * 1000u;
-        o.login_attempt_ms = 15000;
-        o.enforce_multipath = c->enforce_multipath;
+        cli_attach_options(c, &o);
         r = attach_run(ops, ini, &set, &o, &rep);
         if (r < 0) {
                 va_log(VA_LOG_ERR, "attach: %s", va_strerror(r));

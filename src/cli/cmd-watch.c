@@ -166,7 +166,7 @@ round_log(const struct reconcile_outcome *o, unsigned n)
 static int
 cmd_watch_exec(struct cli *c)
 {
-        const struct initiator_ops *ops = initiator_backend(c->backend);
+        const struct initiator_ops *ops;
         struct reconcile_memory mem = { 0 };
         struct reconcile_store store;
         struct attach_options o;
@@ -176,18 +176,9 @@ cmd_watch_exec(struct cli *c)
         unsigned n = 0;
         int code = EXIT_OK;
 
-        if (c->nargs > 0) {
-                fprintf(stderr, "volattach: watch takes no arguments\n");
-                return EXIT_USAGE;
-        }
-        if (ops == NULL) {
-                fprintf(stderr, "volattach: unknown backend '%s'\n", c->backend);
-                return EXIT_USAGE;
-        }
-        if (!plat_is_privileged()) {
-                va_log(VA_LOG_ERR, "watch needs root (Administrator on Windows)");
-                return EXIT_ENV;
-        }
+        code = cli_host_command(c, &ops);
+        if (code != EXIT_OK)
+                return code;
         memset(&w, 0, sizeof(w));
         w.c = c;
         w.state_dir = c->state_dir ? c->state_dir : plat_state_dir();
@@ -206,12 +197,7 @@ cmd_watch_exec(struct cli *c)
                 va_log(VA_LOG_ERR, "%s initiator: %s", ops->name, err.msg);
                 return EXIT_ENV;
         }
-        memset(&o, 0, sizeof(o));
-        o.jobs = c->jobs;
-        o.device_timeout_ms = c->device_timeout_s * 1000u;
-        o.login_deadline_ms = c->login_deadline_s * 1000u;
-        o.login_attempt_ms = 15000;
-        o.enforce_multipath = c->enforce_multipath;
+        cli_attach_options(c, &o);
         store.load = store_load;
         store.save = store_save;
         store.remove = store_remove;

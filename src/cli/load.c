@@ -2,8 +2,10 @@
 #include "cli/cli.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "base/log.h"
+#include "platform/platform.h"
 
 int
 cli_exit_worst(int a, int b)
@@ -56,4 +58,34 @@ cli_load(const struct cli *c, struct meta_docs *docs, struct volume_set *set)
         if (bad_docs > 0 || volume_set_count(set, ITEM_REJECTED) > 0)
                 return EXIT_PARTIAL;
         return EXIT_OK;
+}
+
+int
+cli_host_command(const struct cli *c, const struct initiator_ops **ret)
+{
+        *ret = initiator_backend(c->backend);
+        if (c->nargs > 0) {
+                fprintf(stderr, "volattach: %s takes no arguments\n", c->entry->name);
+                return EXIT_USAGE;
+        }
+        if (*ret == NULL) {
+                fprintf(stderr, "volattach: unknown backend '%s'\n", c->backend);
+                return EXIT_USAGE;
+        }
+        if (!plat_is_privileged()) {
+                va_log(VA_LOG_ERR, "%s needs root (Administrator on Windows)", c->entry->name);
+                return EXIT_ENV;
+        }
+        return EXIT_OK;
+}
+
+void
+cli_attach_options(const struct cli *c, struct attach_options *o)
+{
+        memset(o, 0, sizeof(*o));
+        o->jobs = c->jobs;
+        o->device_timeout_ms = c->device_timeout_s * 1000u;
+        o->login_deadline_ms = c->login_deadline_s * 1000u;
+        o->login_attempt_ms = 15000;
+        o->enforce_multipath = c->enforce_multipath;
 }

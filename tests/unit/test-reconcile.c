@@ -206,23 +206,33 @@ answer(struct volume_set *s, const char *name, enum meta_doc_kind kind, const ch
         return reconcile_answer_of(r, 0, bad_docs, s);
 }
 
-/* One round on meta_data.json holding `which`. */
+/* One round on one document; *ret_a (if given) gets the answer's class. */
 static int
-round_meta(struct world *w, const char *which)
+round_doc(struct world *w, const char *name, enum meta_doc_kind kind, const char *text,
+          unsigned bad_docs, enum reconcile_answer *ret_a)
 {
         struct volume_set s;
         struct va_err e;
-        char doc[2048];
-        enum reconcile_answer a;
+        enum reconcile_answer a = answer(&s, name, kind, text, bad_docs);
         int r;
 
-        meta_text(doc, sizeof(doc), which);
-        a = answer(&s, "meta_data.json", META_DOC_META_DATA, doc, 0);
+        if (ret_a != NULL)
+                *ret_a = a;
         va_err_clear(&e);
         r = reconcile_round(&initiator_sim_ops, w->ini, &w->store, &s, a, &w->o, &w->mem, &w->out,
                             &e);
         volume_set_free(&s);
         return r;
+}
+
+/* One round on meta_data.json holding `which`. */
+static int
+round_meta(struct world *w, const char *which)
+{
+        char doc[2048];
+
+        meta_text(doc, sizeof(doc), which);
+        return round_doc(w, "meta_data.json", META_DOC_META_DATA, doc, 0, NULL);
 }
 
 /* One round without an answer (unreachable, 404, garbage). */
@@ -430,8 +440,6 @@ TEST(no_answer_changes_nothing_and_restarts_the_count)
 TEST(incomplete_answer_attaches_but_never_detaches)
 {
         struct world w;
-        struct volume_set s;
-        struct va_err e;
         char doc[2048];
         enum reconcile_answer a;
         int i;
@@ -441,12 +449,8 @@ TEST(incomplete_answer_attaches_but_never_detaches)
         for (i = 0; i < 3; i++) {
                 /* meta_data.json lists B only, and a vendor document was bad */
                 meta_text(doc, sizeof(doc), "B");
-                a = answer(&s, "meta_data.json", META_DOC_META_DATA, doc, 1);
+                ASSERT_OK(round_doc(&w, "meta_data.json", META_DOC_META_DATA, doc, 1, &a));
                 ASSERT_EQ_INT(a, RECONCILE_ANSWER_PARTIAL);
-                va_err_clear(&e);
-                ASSERT_OK(reconcile_round(&initiator_sim_ops, w.ini, &w.store, &s, a, &w.o, &w.mem,
-                                          &w.out, &e));
-                volume_set_free(&s);
                 ASSERT_EQ_INT(w.out.held, 1);
                 ASSERT_EQ_INT(w.out.detached, 0);
         }
@@ -462,39 +466,26 @@ TEST(missing_list_is_no_answer_for_its_volumes)
         static const char *const failed = "{\"static\":{\"x\":1},\"volattach\":{}}";
         static const char *const empty = "{\"volattach\":{\"volumes\":[]}}";
         struct world w;
-        struct volume_set s;
-        struct va_err e;
+        enum reconcile_answer a;
         char it[512], doc[2048];
         int i;
 
         ASSERT_OK(world_init(&w));
         item(it, sizeof(it), ID_A, IQN_A);
         (void)snprintf(doc, sizeof(doc), "{\"volattach\":{\"volumes\":[%s]}}", it);
-        ASSERT_EQ_INT(answer(&s, "vendor_data2.json", META_DOC_VENDOR_DATA2, doc, 0),
-                      RECONCILE_ANSWER_VALID);
-        va_err_clear(&e);
-        ASSERT_OK(reconcile_round(&initiator_sim_ops, w.ini, &w.store, &s, RECONCILE_ANSWER_VALID,
-                                  &w.o, &w.mem, &w.out, &e));
-        volume_set_free(&s);
+        ASSERT_OK(round_doc(&w, "vendor_data2.json", META_DOC_VENDOR_DATA2, doc, 0, &a));
+        ASSERT_EQ_INT(a, RECONCILE_ANSWER_VALID);
         ASSERT_EQ_INT(w.out.attached, 1);
         for (i = 0; i < 4; i++) {
-                ASSERT_EQ_INT(answer(&s, "vendor_data2.json", META_DOC_VENDOR_DATA2, failed, 0),
-                              RECONCILE_ANSWER_VALID);
-                ASSERT_OK(reconcile_round(&initiator_sim_ops, w.ini, &w.store, &s,
-                                          RECONCILE_ANSWER_VALID, &w.o, &w.mem, &w.out, &e));
-                volume_set_free(&s);
+                ASSERT_OK(round_doc(&w, "vendor_data2.json", META_DOC_VENDOR_DATA2, failed, 0, &a));
+                ASSERT_EQ_INT(a, RECONCILE_ANSWER_VALID);
                 ASSERT_EQ_INT(w.out.held, 1);
                 ASSERT_EQ_INT(w.out.waiting + w.out.detached, 0);
         }
         ASSERT_EQ_INT(sim_session_count(w.ini), 1);
         /* the list there and empty: a real answer */
-        for (i = 0; i < 2; i++) {
-                ASSERT_EQ_INT(answer(&s, "vendor_data2.json", META_DOC_VENDOR_DATA2, empty, 0),
-                              RECONCILE_ANSWER_VALID);
-                ASSERT_OK(reconcile_round(&initiator_sim_ops, w.ini, &w.store, &s,
-                                          RECONCILE_ANSWER_VALID, &w.o, &w.mem, &w.out, &e));
-                volume_set_free(&s);
-        }
+        for (i = 0; i < 2; i++)
+                ASSERT_OK(round_doc(&w, "vendor_data2.json", META_DOC_VENDOR_DATA2, empty, 0, &a));
         ASSERT_EQ_INT(w.out.detached, 1);
         ASSERT_EQ_INT(sim_session_count(w.ini), 0);
         world_free(&w);
@@ -503,8 +494,7 @@ TEST(missing_list_is_no_answer_for_its_volumes)
 TEST(rejected_item_keeps_its_volume)
 {
         struct world w;
-        struct volume_set s;
-        struct va_err e;
+        enum reconcile_answer a;
         char doc[1024];
         int i;
 
@@ -517,13 +507,8 @@ TEST(rejected_item_keeps_its_volume)
                        "\"target_lun\":99999}}]}",
                        ID_A, IQN_A);
         for (i = 0; i < 3; i++) {
-                ASSERT_EQ_INT(answer(&s, "meta_data.json", META_DOC_META_DATA, doc, 0),
-                              RECONCILE_ANSWER_VALID);
-                ASSERT_EQ_INT(volume_set_count(&s, ITEM_REJECTED), 1);
-                va_err_clear(&e);
-                ASSERT_OK(reconcile_round(&initiator_sim_ops, w.ini, &w.store, &s,
-                                          RECONCILE_ANSWER_VALID, &w.o, &w.mem, &w.out, &e));
-                volume_set_free(&s);
+                ASSERT_OK(round_doc(&w, "meta_data.json", META_DOC_META_DATA, doc, 0, &a));
+                ASSERT_EQ_INT(a, RECONCILE_ANSWER_VALID);
                 ASSERT_EQ_INT(w.out.held, 1);
                 ASSERT_EQ_INT(w.out.detached, 0);
         }

@@ -159,6 +159,20 @@ for v in d["volumes"]:
 json.dump(d, open(sys.argv[2], "w"), indent=1)' "$ini" "$f"
 }
 
+# metaserver_start: tests/cli/metaserver.py serving $sdir/meta.json on
+# 127.0.0.1 (requests logged to $sdir/http.log); sets spid and port
+metaserver_start() {
+        python3 "$root/tests/cli/metaserver.py" --file "$sdir/meta.json" --log "$sdir/http.log" \
+                >"$sdir/server.out" 2>&1 &
+        spid=$!
+        i=0
+        while ! grep -q "^PORT " "$sdir/server.out" 2>/dev/null && [ $i -lt 50 ]; do
+                sleep 0.1
+                i=$((i + 1))
+        done
+        port=$(sed -n 's/^PORT //p' "$sdir/server.out")
+}
+
 INI=iqn.1991-05.com.microsoft:win-07.example.org
 U1=11111111-1111-4111-8111-111111111111
 U2=22222222-2222-4222-8222-222222222222
@@ -415,15 +429,7 @@ sc_status() {
 sc_metadata_http() {
         meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
         export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
-        python3 "$root/tests/cli/metaserver.py" --file "$sdir/meta.json" --log "$sdir/http.log" \
-                >"$sdir/server.out" 2>&1 &
-        spid=$!
-        i=0
-        while ! grep -q "^PORT " "$sdir/server.out" 2>/dev/null && [ $i -lt 50 ]; do
-                sleep 0.1
-                i=$((i + 1))
-        done
-        port=$(sed -n 's/^PORT //p' "$sdir/server.out")
+        metaserver_start
         va attach --http-backoff-ms 50 --metadata "http://127.0.0.1:$port/flaky/openstack/latest/meta_data.json" attach
         va missing --http-attempts 2 --http-backoff-ms 50 --metadata "http://127.0.0.1:$port/notfound/" attach
         kill "$spid" 2>/dev/null
@@ -518,7 +524,7 @@ sc_service() {
         hpid=$!
         log="$drive_c/ProgramData/volattach/volattach.log"
         i=0
-        while ! grep -q "round 1: " "$log" 2>/dev/null && [ $i -lt 300 ]; do
+        while ! grep -q "notice: volume $U1 attached: " "$log" 2>/dev/null && [ $i -lt 300 ]; do
                 sleep 0.1
                 i=$((i + 1))
         done
@@ -746,15 +752,7 @@ sc_watch() {
         want "status: volumes 2 and 3" json st1.out "sorted(v['id'] for v in d['volumes']) == ['$U2', '$U3']"
 
         # the metadata service: a real HTTP server, its answer switched per phase
-        python3 "$root/tests/cli/metaserver.py" --file "$sdir/meta.json" --log "$sdir/http.log" \
-                >"$sdir/server.out" 2>&1 &
-        spid=$!
-        i=0
-        while ! grep -q "^PORT " "$sdir/server.out" 2>/dev/null && [ $i -lt 50 ]; do
-                sleep 0.1
-                i=$((i + 1))
-        done
-        port=$(sed -n 's/^PORT //p' "$sdir/server.out")
+        metaserver_start
         want "server listening" [ -n "$port" ]
         url="http://127.0.0.1:$port/live/openstack/latest/meta_data.json"
         for a in 500 empty garbage; do
