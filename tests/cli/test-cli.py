@@ -136,7 +136,8 @@ def test_command_line():
     for args in (["plan", "--bogus"], [], ["frobnicate"], ["plan", "--jobs", "0"],
                  ["plan", "--jobs"], ["plan", "--timeout", "x"], ["detach"],
                  ["detach", "not-a-uuid"], ["detach", "--all", "11111111-2222-3333-4444-555555555555"],
-                 ["plan", "extra"]):
+                 ["plan", "extra"], ["watch", "extra"], ["watch", "--interval", "0"],
+                 ["watch", "--rounds", "x"], ["attach", "--interval", "5"]):
         p = run(*args)
         check("usage %s" % args, p.returncode == 2, "%d %s" % (p.returncode, p.stderr))
     p = run("plan", "--metadata", "/nonexistent/meta_data.json")
@@ -156,7 +157,10 @@ COMMAND_OPTIONS = {
     "detach": (["--all", "--force", "--state-dir", "--metadata"],
                ["--json", "--jobs", "--timeout", "--deadline"]),
     "status": (["--json", "--state-dir"], ["--metadata", "--jobs", "--all", "--force"]),
-    "service": (["--metadata", "--timeout", "--deadline", "--state-dir"], ["--all", "--force"]),
+    "service": (["--metadata", "--timeout", "--deadline", "--state-dir", "--interval", "--rounds"],
+                ["--all", "--force"]),
+    "watch": (["--metadata", "--jobs", "--timeout", "--deadline", "--enforce-multipath",
+               "--state-dir", "--interval", "--rounds"], ["--json", "--all", "--force"]),
 }
 GLOBAL_OPTIONS = ["--log-level", "--verbose", "--quiet", "--syslog", "--log-file"]
 
