@@ -19,9 +19,10 @@ reconcile_answer_of(int rc, int none, unsigned bad_docs, const struct volume_set
                 return RECONCILE_ANSWER_NONE;
         if (bad_docs > 0)
                 return RECONCILE_ANSWER_PARTIAL;
-        /* a rejected item whose id is unknown could be any attached volume */
+        /* a rejected item whose id is unknown could be any attached volume
+         * (a skipped one is well-formed and not iSCSI: not one of ours) */
         for (i = 0; i < set->nitems; i++)
-                if (set->items[i].status != ITEM_OK && set->items[i].id[0] == '\0')
+                if (set->items[i].status == ITEM_REJECTED && set->items[i].id[0] == '\0')
                         return RECONCILE_ANSWER_PARTIAL;
         return RECONCILE_ANSWER_VALID;
 }

@@ -281,6 +281,12 @@ TEST(answer_classes)
         ASSERT_EQ_INT(answer(&s, "meta_data.json", META_DOC_META_DATA, "{\"volumes\":[{}]}", 0),
                       RECONCILE_ANSWER_PARTIAL);
         volume_set_free(&s);
+        /* a skipped item (not iSCSI) is not a doubt about ours */
+        ASSERT_EQ_INT(answer(&s, "meta_data.json", META_DOC_META_DATA,
+                             "{\"volumes\":[{\"driver_volume_type\":\"rbd\",\"data\":{}}]}", 0),
+                      RECONCILE_ANSWER_VALID);
+        ASSERT_EQ_INT(volume_set_count(&s, ITEM_SKIPPED), 1);
+        volume_set_free(&s);
 }
 
 TEST(list_keys)
