@@ -24,7 +24,7 @@ if grep -nE '(^|[^:"])//' $(echo "$files" | grep '^src/'); then
 fi
 # a secret's bytes may only go to a backend's root-only record or login struct
 if grep -n 'secret_bytes' $(echo "$files" | grep '^src/') |
-        grep -vE '^src/base/secret\.[ch]:|^src/backend/(openiscsi|iscsidsc)\.c:|^src/core/crosscheck\.c:'; then
+        grep -vE '^src/base/secret\.[ch]:|^src/backend/(nodedb|iscsidsc)\.c:|^src/core/crosscheck\.c:'; then
         echo "checksrc: secret_bytes() used outside a backend"
         status=1
 fi
