@@ -6,9 +6,12 @@
 #   vendordata groups, which vendordata/run-tests.sh installs itself)
 set -eu
 
+# libudev-dev, libmount-dev and multipath-tools (it ships mpath_cmd.h): the
+# libraries of the OS's iSCSI stack the Linux backend uses
 core="build-essential pkg-config meson ninja-build libcjson-dev libcurl4-openssl-dev
 libblkid-dev python3 systemd genisoimage xorriso mtools dosfstools valgrind clang
-libclang-rt-14-dev clang-format cppcheck open-iscsi"
+libclang-rt-14-dev clang-format cppcheck open-iscsi libudev-dev libmount-dev
+multipath-tools"
 lab="qemu-system-x86 linux-image-amd64 busybox-static multipath-tools e2fsprogs
 cpio kmod jq util-linux"
 windows="mingw-w64 wine wine64 wixl msitools dpkg-dev bc iproute2 genisoimage"

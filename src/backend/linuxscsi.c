@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <linux/fs.h>
 
+#include "backend/udevdb.h"
 #include "base/log.h"
 #include "platform/platform.h"
 
@@ -324,40 +325,6 @@ find_cb(const char *dir, unsigned lun, void *ctx)
         return 1;
 }
 
-/* When udevd runs, the disk is ready for its users (by-path links,
- * multipathd, mount units) only once udev has processed its "add" event,
- * which it records in its database; under load that lags the device node by
- * a second or more.  Waits for that, at most 5 s: a broken udev must not
- * fail an attach whose disk is there. */
-static void
-udev_wait(const char *name)
-{
-        char path[PATH_MAX], dev[32], db[PATH_MAX];
-        uint64_t deadline;
-        unsigned pause = 10;
-
-        if (access("/run/udev/control", F_OK) != 0)
-                return; /* no udevd */
-        (void)snprintf(path, sizeof(path), "/sys/block/%s/dev", name);
-        if (lscsi_read_attr(path, dev, sizeof(dev)) < 0)
-                return;
-        (void)snprintf(db, sizeof(db), "/run/udev/data/b%s", dev);
-        deadline = plat_monotonic_ms() + 5000;
-        while (access(db, F_OK) != 0) {
-                if (plat_monotonic_ms() > deadline) {
-                        va_log(VA_LOG_INFO, "udev has not processed /dev/%s after 5 s; going on",
-                               name);
-                        return;
-                }
-                /* up to --jobs workers wait here at once at boot: back
-                 * off, but not past 40 ms, which a one-volume boot would
-                 * wait for nothing */
-                plat_sleep_ms(pause);
-                if (pause < 40)
-                        pause *= 2;
-        }
-}
-
 int
 lscsi_find_device(const char *sid, unsigned lun, const struct portal *portal, const char *iqn,
                   struct initiator_device *ret, struct va_err *err)
@@ -394,7 +361,11 @@ lscsi_find_device(const char *sid, unsigned lun, const struct portal *portal, co
         ret->kind = INITIATOR_DEVICE_DISK;
         ret->host_lun = lun;
         (void)snprintf(ret->session, sizeof(ret->session), "%s", sid);
-        udev_wait(f.name);
+        /* When udevd runs, the disk is ready for its users only once udev
+         * has processed it; a broken udev must not fail an attach whose disk
+         * is there, so the wait is bounded. */
+        if (!udevdb_wait_initialized(f.name, 5000))
+                va_log(VA_LOG_INFO, "udev has not processed /dev/%s after 5 s; going on", f.name);
         if (portal != NULL && iqn != NULL) {
                 (void)portal_format_bypath(portal, host, sizeof(host));
                 (void)lun_format_bypath(lun, lunpart, sizeof(lunpart));

@@ -1,7 +1,9 @@
 /* dm-multipath for the Linux backend. multipathd owns the maps; volattach
  * only tells it which paths belong together (as os-brick does with
  * `multipath -a` and `multipathd add path`, so find_multipaths setups build
- * a map even for a new WWID) and then waits for the map in sysfs. */
+ * a map even for a new WWID), through its command socket and wwids file
+ * rather than multipath-tools processes, and then waits for the map in
+ * sysfs. */
 #include "backend/multipath.h"
 
 #include <dirent.h>
@@ -13,6 +15,8 @@
 #include <unistd.h>
 
 #include "backend/linuxscsi.h"
+#include "backend/mpathd.h"
+#include "backend/wwids.h"
 #include "base/log.h"
 #include "platform/platform.h"
 
@@ -43,20 +47,13 @@ run(const char *const *argv, unsigned timeout_ms, char *tail, size_t len)
         return status;
 }
 
-/* multipathd's command socket (multipath-tools DEFAULT_SOCKET); with
- * systemd's multipathd.socket, a connection starts the daemon. */
-#define MULTIPATHD_SOCKET "/org/kernel/linux/storage/multipathd"
-#define WWIDS_FILE        "/etc/multipath/wwids"
-
 int
 mpath_ready(void)
 {
         /* A connection, not "multipathd show status": that is a process
          * loading libmultipath and its configuration, ~200 ms of CPU at
          * boot in the lab, once per multipath volume (BENCHMARKS.md). */
-        if (!plat_have_program("multipath") || !plat_have_program("multipathd"))
-                return 0;
-        return plat_abstract_socket_listening(MULTIPATHD_SOCKET);
+        return mpathd_available();
 }
 
 /* The dm map holding a path disk: /sys/block/sdX/holders/dm-N whose
@@ -154,39 +151,11 @@ held_by_one_map(const struct initiator_device *paths, size_t n, char *first, siz
         return held;
 }
 
-/* The WWID is in multipath-tools' list of known WWIDs (the file that
- * "multipath -a" writes: one "/<wwid>/" line each). */
-static int
-wwid_known(const char *wwid)
-{
-        char *text = NULL, line[300];
-        size_t len = 0;
-        struct va_err e;
-        int found;
-
-        /* multipath-tools keys maps by udev's ID_SERIAL, scsi_id's form of
-         * the sysfs wwid: the designator type as a digit, then the id
-         * ("naa.6001..." -> "36001..."). A form not known here only costs
-         * a "multipath -a" that was not needed. */
-        if (strncmp(wwid, "naa.", 4) == 0)
-                (void)snprintf(line, sizeof(line), "/3%s/", wwid + 4);
-        else if (strncmp(wwid, "eui.", 4) == 0)
-                (void)snprintf(line, sizeof(line), "/2%s/", wwid + 4);
-        else
-                return 0;
-        va_err_clear(&e);
-        if (plat_read_file(WWIDS_FILE, 4u << 20, &text, &len, &e) < 0)
-                return 0;
-        found = strstr(text, line) != NULL;
-        free(text);
-        return found;
-}
-
 int
 mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_device *ret,
                struct va_err *err)
 {
-        char dm[64] = "", tail[256], wwid[sizeof(paths[0].wwid)];
+        char dm[64] = "", tail[256], wwid[sizeof(paths[0].wwid)], mwwid[sizeof(paths[0].wwid)];
         uint64_t deadline;
         size_t i;
 
@@ -214,16 +183,23 @@ mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_
                                           "combine them",
                                           paths[0].path, w0, paths[i].path, wi);
         }
-        /* Each multipath-tools command is a process loading libmultipath
-         * and its configuration (~200 ms of CPU at boot in the lab): run
-         * only those still needed. At boot the WWID is usually known from
-         * the first attach and multipathd has built the map by itself. */
-        if (path_wwid(&paths[0], wwid, sizeof(wwid)) < 0 || !wwid_known(wwid)) {
-                /* whitelist the WWID, so find_multipaths lets the map form */
+        /* At boot the WWID is usually known from the first attach and
+         * multipathd has built the map by itself: ask only for what is
+         * still needed. */
+        if (path_wwid(&paths[0], wwid, sizeof(wwid)) < 0 ||
+            wwids_of(paths[0].name, wwid, mwwid, sizeof(mwwid)) < 0) {
+                /* a WWID form volattach cannot name: multipath-tools can */
                 const char *argv[] = { "multipath", "-a", paths[0].path, NULL };
 
                 if (run(argv, 30000, tail, sizeof(tail)) != 0)
                         va_log(VA_LOG_DEBUG, "multipath -a %s: %s", paths[0].path, tail);
+        } else if (!wwids_known(mwwid)) {
+                /* whitelist the WWID, so find_multipaths lets the map form */
+                struct va_err e;
+
+                va_err_clear(&e);
+                if (wwids_add(mwwid, &e) < 0)
+                        va_log(VA_LOG_DEBUG, "listing WWID %s: %s", mwwid, e.msg);
         } else {
                 /* multipathd adds a known WWID's paths from their uevents,
                  * a moment after udev: give it that moment first */
@@ -232,13 +208,15 @@ mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_
                         plat_sleep_ms(50);
         }
         for (i = 0; i < n; i++) {
-                const char *argv[] = { "multipathd", "add", "path", paths[i].name, NULL };
-                char h[64];
+                char h[64], cmd[96];
+                struct va_err e;
 
                 if (holder_map(paths[i].name, h, sizeof(h)) == 0)
                         continue; /* in a map already */
-                if (run(argv, 30000, tail, sizeof(tail)) != 0)
-                        va_log(VA_LOG_DEBUG, "multipathd add path %s: %s", paths[i].name, tail);
+                (void)snprintf(cmd, sizeof(cmd), "add path %s", paths[i].name);
+                va_err_clear(&e);
+                if (mpathd_command(cmd, 30000, NULL, 0, &e) < 0)
+                        va_log(VA_LOG_DEBUG, "%s", e.msg);
         }
         deadline = plat_monotonic_ms() + 15000;
         for (;;) {
@@ -277,14 +255,25 @@ mpath_remove(const struct initiator_device *map, struct va_err *err)
         if (lscsi_read_attr(path, name, sizeof(name)) < 0)
                 return 0; /* already gone */
         (void)lscsi_flush(map->path, NULL);
-        /* "multipath -f" fails while the map is briefly busy: os-brick
-         * retries it a few times */
+        /* Removing fails while the map is briefly busy: os-brick retries
+         * "multipath -f" a few times. multipathd removes it when it runs
+         * (and then knows); without it, multipath -f does. */
         for (attempt = 0; attempt < 5; attempt++) {
                 const char *argv[] = { "multipath", "-f", name, NULL };
 
-                if (run(argv, 60000, tail, sizeof(tail)) == 0)
+                if (mpathd_available()) {
+                        char cmd[160];
+                        struct va_err e;
+
+                        (void)snprintf(cmd, sizeof(cmd), "del map %s", name);
+                        va_err_clear(&e);
+                        if (mpathd_command(cmd, 60000, NULL, 0, &e) == 0)
+                                return 0;
+                        (void)snprintf(tail, sizeof(tail), "%s", e.msg);
+                } else if (run(argv, 60000, tail, sizeof(tail)) == 0) {
                         return 0;
+                }
                 plat_sleep_ms(200u << attempt);
         }
-        return va_err_set(err, VA_E_BUSY, "multipath -f %s failed: %s", name, tail);
+        return va_err_set(err, VA_E_BUSY, "removing multipath map %s failed: %s", name, tail);
 }

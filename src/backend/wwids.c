@@ -1,0 +1,150 @@
+/* multipath-tools' wwids file (libmultipath/wwids.c keeps it): a comment
+ * header, then one "/<wwid>/" line per WWID whitelisted for
+ * find_multipaths. multipathd has no command that adds one, so volattach
+ * writes the line as `multipath -a` would, under the same fcntl lock. */
+#include "backend/wwids.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/udevdb.h"
+#include "base/log.h"
+#include "platform/platform.h"
+
+#define WWIDS_DIR  "/etc/multipath"
+#define WWIDS_FILE WWIDS_DIR "/wwids"
+#define WWIDS_MAX  (4u << 20)
+
+/* the header multipath-tools writes into a new file */
+static const char header[] = "# Multipath wwids, Version : 1.0\n"
+                             "# NOTE: This file is automatically maintained by multipath and "
+                             "multipathd.\n"
+                             "# You should not need to edit this file in normal circumstances.\n"
+                             "#\n"
+                             "# Valid WWIDs:\n";
+
+int
+wwids_of(const char *name, const char *sysfs_wwid, char *buf, size_t len)
+{
+        if (udevdb_property(name, "ID_SERIAL", buf, len) == 0)
+                return 0;
+        /* no udev database: scsi_id's form, the designator type as a digit */
+        if (strncmp(sysfs_wwid, "naa.", 4) == 0)
+                (void)snprintf(buf, len, "3%s", sysfs_wwid + 4);
+        else if (strncmp(sysfs_wwid, "eui.", 4) == 0)
+                (void)snprintf(buf, len, "2%s", sysfs_wwid + 4);
+        else
+                return -1;
+        return 0;
+}
+
+static int
+listed(const char *text, const char *wwid)
+{
+        char line[300];
+
+        (void)snprintf(line, sizeof(line), "/%s/", wwid);
+        return strstr(text, line) != NULL;
+}
+
+int
+wwids_known(const char *wwid)
+{
+        char *text = NULL;
+        size_t len = 0;
+        struct va_err e;
+        int found;
+
+        va_err_clear(&e);
+        if (plat_read_file(WWIDS_FILE, WWIDS_MAX, &text, &len, &e) < 0)
+                return 0;
+        found = listed(text, wwid);
+        free(text);
+        return found;
+}
+
+static int
+write_all(int fd, const char *s, size_t n)
+{
+        while (n > 0) {
+                ssize_t w = write(fd, s, n);
+
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0)
+                        return -1;
+                s += w;
+                n -= (size_t)w;
+        }
+        return 0;
+}
+
+int
+wwids_add(const char *wwid, struct va_err *err)
+{
+        struct flock lk;
+        char *text = NULL, line[300];
+        uint64_t deadline = plat_monotonic_ms() + 5000;
+        size_t len = 0, got = 0;
+        int fd, r = 0;
+
+        if (strlen(wwid) + 3 >= sizeof(line) || strchr(wwid, '/') != NULL ||
+            strchr(wwid, '\n') != NULL)
+                return va_err_set(err, VA_E_INVAL, "WWID '%s' cannot be listed", wwid);
+        (void)snprintf(line, sizeof(line), "/%s/\n", wwid);
+        r = plat_mkdir_p(WWIDS_DIR, 0755, err);
+        if (r < 0)
+                return r;
+        fd = open(WWIDS_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return va_err_setn(err, VA_E_IO, errno, WWIDS_FILE ": %s", strerror(errno));
+        memset(&lk, 0, sizeof(lk));
+        lk.l_type = F_WRLCK;
+        lk.l_whence = SEEK_SET;
+        /* multipath-tools waits for this lock at most a few seconds too */
+        while (fcntl(fd, F_SETLK, &lk) < 0) {
+                if ((errno != EACCES && errno != EAGAIN && errno != EINTR) ||
+                    plat_monotonic_ms() > deadline) {
+                        r = va_err_setn(err, VA_E_BUSY, errno, WWIDS_FILE ": cannot lock: %s",
+                                        strerror(errno));
+                        goto out;
+                }
+                plat_sleep_ms(50);
+        }
+        len = (size_t)lseek(fd, 0, SEEK_END);
+        if (len > WWIDS_MAX) {
+                r = va_err_set(err, VA_E_IO, WWIDS_FILE ": larger than %u bytes", WWIDS_MAX);
+                goto out;
+        }
+        text = malloc(len + 1);
+        if (text == NULL) {
+                r = va_err_set(err, VA_E_NOMEM, "out of memory");
+                goto out;
+        }
+        while (got < len) {
+                ssize_t n = pread(fd, text + got, len - got, (off_t)got);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                got += (size_t)n;
+        }
+        text[got] = '\0';
+        if (listed(text, wwid))
+                goto out;
+        if ((got == 0 && write_all(fd, header, sizeof(header) - 1) < 0) ||
+            (got > 0 && text[got - 1] != '\n' && write_all(fd, "\n", 1) < 0) ||
+            write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0)
+                r = va_err_setn(err, VA_E_IO, errno, WWIDS_FILE ": write failed: %s",
+                                strerror(errno));
+out:
+        free(text);
+        (void)close(fd); /* and the lock with it */
+        return r;
+}

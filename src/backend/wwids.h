@@ -1,0 +1,23 @@
+/* multipath-tools' list of known WWIDs (/etc/multipath/wwids): with
+ * find_multipaths strict, multipathd builds a map only for a WWID listed. */
+#ifndef VOLATTACH_BACKEND_WWIDS_H
+#define VOLATTACH_BACKEND_WWIDS_H
+
+#include <stddef.h>
+
+#include "base/err.h"
+
+/* The WWID of path disk name as multipath-tools keys it: udev's ID_SERIAL
+ * (its default uid_attribute), else scsi_id's form of the sysfs wwid
+ * ("naa.6001..." -> "36001...", "eui.x" -> "2x"). 0, or -1 when neither
+ * is known. */
+int wwids_of(const char *name, const char *sysfs_wwid, char *buf, size_t len);
+
+/* 1 when wwid is in the list, else 0. */
+int wwids_known(const char *wwid);
+
+/* Adds wwid to the list as `multipath -a` does, under the file lock
+ * multipath-tools takes, unless it is there already. */
+int wwids_add(const char *wwid, struct va_err *err);
+
+#endif
