@@ -193,12 +193,12 @@ mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_
 
                 if (run(argv, 30000, tail, sizeof(tail)) != 0)
                         va_log(VA_LOG_DEBUG, "multipath -a %s: %s", paths[0].path, tail);
-        } else if (!wwids_known(mwwid)) {
+        } else if (!wwids_known(WWIDS_FILE, mwwid)) {
                 /* whitelist the WWID, so find_multipaths lets the map form */
                 struct va_err e;
 
                 va_err_clear(&e);
-                if (wwids_add(mwwid, &e) < 0)
+                if (plat_mkdir_p(WWIDS_DIR, 0755, &e) < 0 || wwids_add(WWIDS_FILE, mwwid, &e) < 0)
                         va_log(VA_LOG_DEBUG, "listing WWID %s: %s", mwwid, e.msg);
         } else {
                 /* multipathd adds a known WWID's paths from their uevents,

@@ -16,9 +16,7 @@
 #include "base/log.h"
 #include "platform/platform.h"
 
-#define WWIDS_DIR  "/etc/multipath"
-#define WWIDS_FILE WWIDS_DIR "/wwids"
-#define WWIDS_MAX  (4u << 20)
+#define WWIDS_MAX (4u << 20)
 
 /* the header multipath-tools writes into a new file */
 static const char header[] = "# Multipath wwids, Version : 1.0\n"
@@ -53,7 +51,7 @@ listed(const char *text, const char *wwid)
 }
 
 int
-wwids_known(const char *wwid)
+wwids_known(const char *file, const char *wwid)
 {
         char *text = NULL;
         size_t len = 0;
@@ -61,7 +59,7 @@ wwids_known(const char *wwid)
         int found;
 
         va_err_clear(&e);
-        if (plat_read_file(WWIDS_FILE, WWIDS_MAX, &text, &len, &e) < 0)
+        if (plat_read_file(file, WWIDS_MAX, &text, &len, &e) < 0)
                 return 0;
         found = listed(text, wwid);
         free(text);
@@ -85,7 +83,7 @@ write_all(int fd, const char *s, size_t n)
 }
 
 int
-wwids_add(const char *wwid, struct va_err *err)
+wwids_add(const char *file, const char *wwid, struct va_err *err)
 {
         struct flock lk;
         char *text = NULL, line[300];
@@ -93,16 +91,13 @@ wwids_add(const char *wwid, struct va_err *err)
         size_t len = 0, got = 0;
         int fd, r = 0;
 
-        if (strlen(wwid) + 3 >= sizeof(line) || strchr(wwid, '/') != NULL ||
+        if (wwid[0] == '\0' || strlen(wwid) + 3 >= sizeof(line) || strchr(wwid, '/') != NULL ||
             strchr(wwid, '\n') != NULL)
                 return va_err_set(err, VA_E_INVAL, "WWID '%s' cannot be listed", wwid);
         (void)snprintf(line, sizeof(line), "/%s/\n", wwid);
-        r = plat_mkdir_p(WWIDS_DIR, 0755, err);
-        if (r < 0)
-                return r;
-        fd = open(WWIDS_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0)
-                return va_err_setn(err, VA_E_IO, errno, WWIDS_FILE ": %s", strerror(errno));
+                return va_err_setn(err, VA_E_IO, errno, "%s: %s", file, strerror(errno));
         memset(&lk, 0, sizeof(lk));
         lk.l_type = F_WRLCK;
         lk.l_whence = SEEK_SET;
@@ -110,7 +105,7 @@ wwids_add(const char *wwid, struct va_err *err)
         while (fcntl(fd, F_SETLK, &lk) < 0) {
                 if ((errno != EACCES && errno != EAGAIN && errno != EINTR) ||
                     plat_monotonic_ms() > deadline) {
-                        r = va_err_setn(err, VA_E_BUSY, errno, WWIDS_FILE ": cannot lock: %s",
+                        r = va_err_setn(err, VA_E_BUSY, errno, "%s: cannot lock: %s", file,
                                         strerror(errno));
                         goto out;
                 }
@@ -118,7 +113,7 @@ wwids_add(const char *wwid, struct va_err *err)
         }
         len = (size_t)lseek(fd, 0, SEEK_END);
         if (len > WWIDS_MAX) {
-                r = va_err_set(err, VA_E_IO, WWIDS_FILE ": larger than %u bytes", WWIDS_MAX);
+                r = va_err_set(err, VA_E_IO, "%s: larger than %u bytes", file, WWIDS_MAX);
                 goto out;
         }
         text = malloc(len + 1);
@@ -141,8 +136,7 @@ wwids_add(const char *wwid, struct va_err *err)
         if ((got == 0 && write_all(fd, header, sizeof(header) - 1) < 0) ||
             (got > 0 && text[got - 1] != '\n' && write_all(fd, "\n", 1) < 0) ||
             write_all(fd, line, strlen(line)) < 0 || fsync(fd) < 0)
-                r = va_err_setn(err, VA_E_IO, errno, WWIDS_FILE ": write failed: %s",
-                                strerror(errno));
+                r = va_err_setn(err, VA_E_IO, errno, "%s: write failed: %s", file, strerror(errno));
 out:
         free(text);
         (void)close(fd); /* and the lock with it */
