@@ -15,6 +15,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <libmount.h>
 
 #include "backend/udevdb.h"
 #include "base/log.h"
@@ -80,6 +81,14 @@ session_state(const char *sid)
         return INITIATOR_SESSION_FAILED;
 }
 
+/* Read here rather than through open-iscsi's libopeniscsiusr, which does
+ * not fit (checked against 2.1.8, Debian 12): iscsi_sessions_get() copies
+ * every session's CHAP secrets out of sysfs (username, password,
+ * password_in) and frees them unwiped; it fails the whole list when one
+ * session goes away during the walk, which a parallel logout does; it has
+ * no session state (LOGGED_IN/FAILED), which the login reuse needs; and
+ * Debian ships it without a .so link or pkg-config file to build against,
+ * pulling libcrypto and libkmod into every run besides. */
 int
 lscsi_list_sessions(struct initiator_session **ret, size_t *ret_n, struct va_err *err)
 {
@@ -451,48 +460,42 @@ dev_numbers(const char *name, unsigned *maj, unsigned *min)
         return 0;
 }
 
-/* Mounted (mountinfo's major:minor) or used as swap. */
+/* Mounted (the kernel's mount table by device number, through libmount,
+ * which reads mountinfo's octal escapes as the kernel writes them: a mount
+ * point with a blank in it is named right) or used as swap. */
 static int
 mounted(const char *name, char *why, size_t len)
 {
+        struct libmnt_table *tb;
+        struct libmnt_fs *fs;
         unsigned maj, min;
-        char line[4096], want[32];
-        FILE *f;
+        char dev[64];
         int r = 0;
 
         if (dev_numbers(name, &maj, &min) < 0)
                 return 0;
-        (void)snprintf(want, sizeof(want), " %u:%u ", maj, min);
-        f = fopen("/proc/self/mountinfo", "re");
-        if (f != NULL) {
-                while (fgets(line, sizeof(line), f) != NULL) {
-                        char *p = strstr(line, want);
+        tb = mnt_new_table();
+        if (tb != NULL && mnt_table_parse_file(tb, "/proc/self/mountinfo") == 0) {
+                fs = mnt_table_find_devno(tb, makedev(maj, min), MNT_ITER_FORWARD);
+                if (fs != NULL) {
+                        const char *target = mnt_fs_get_target(fs);
 
-                        if (p != NULL) {
-                                char mnt[256] = "";
-
-                                /* fields: id parent maj:min root mountpoint ... */
-                                (void)sscanf(p + strlen(want), "%*s %255s", mnt);
-                                (void)snprintf(why, len, "/dev/%s is mounted on %s", name, mnt);
-                                r = 1;
-                                break;
-                        }
+                        (void)snprintf(why, len, "/dev/%s is mounted on %s", name,
+                                       target != NULL ? target : "?");
+                        r = 1;
                 }
-                (void)fclose(f);
         }
-        if (r == 0 && (f = fopen("/proc/swaps", "re")) != NULL) {
-                char dev[64];
-
-                (void)snprintf(dev, sizeof(dev), "/dev/%s ", name);
-                while (fgets(line, sizeof(line), f) != NULL) {
-                        if (strncmp(line, dev, strlen(dev)) == 0) {
-                                (void)snprintf(why, len, "/dev/%s is in use as swap", name);
-                                r = 1;
-                                break;
-                        }
-                }
-                (void)fclose(f);
+        mnt_unref_table(tb);
+        if (r)
+                return r;
+        (void)snprintf(dev, sizeof(dev), "/dev/%s", name);
+        tb = mnt_new_table();
+        if (tb != NULL && mnt_table_parse_swaps(tb, NULL) == 0 &&
+            mnt_table_find_srcpath(tb, dev, MNT_ITER_FORWARD) != NULL) {
+                (void)snprintf(why, len, "/dev/%s is in use as swap", name);
+                r = 1;
         }
+        mnt_unref_table(tb);
         return r;
 }
 
