@@ -26,24 +26,10 @@ static struct {
 } api;
 static pthread_once_t api_once = PTHREAD_ONCE_INIT;
 
-static int
-api_sym(void *lib, const char *name, void *fnptr, size_t fnsize)
-{
-        void *p = dlsym(lib, name);
-
-        if (p == NULL) {
-                (void)snprintf(api.why, sizeof(api.why), "libmpathcmd has no %s", name);
-                return -1;
-        }
-        /* POSIX guarantees a dlsym result converts to a function pointer */
-        memcpy(fnptr, &p, fnsize);
-        return 0;
-}
-
 static void
 api_load(void)
 {
-        void *lib = dlopen("libmpathcmd.so.0", RTLD_NOW | RTLD_LOCAL);
+        void *lib = dlopen("libmpathcmd.so.0", RTLD_NOW | RTLD_LOCAL), *sym[3];
 
         if (lib == NULL) {
                 const char *e = dlerror();
@@ -53,11 +39,19 @@ api_load(void)
                                e ? e : "libmpathcmd.so.0 not found");
                 return;
         }
-#define SYM(field, name) api_sym(lib, name, &api.field, sizeof(api.field))
-        if (SYM(connect, "mpath_connect") < 0 || SYM(disconnect, "mpath_disconnect") < 0 ||
-            SYM(process_cmd, "mpath_process_cmd") < 0)
+        sym[0] = dlsym(lib, "mpath_connect");
+        sym[1] = dlsym(lib, "mpath_disconnect");
+        sym[2] = dlsym(lib, "mpath_process_cmd");
+        if (sym[0] == NULL || sym[1] == NULL || sym[2] == NULL) {
+                (void)snprintf(api.why, sizeof(api.why),
+                               "libmpathcmd.so.0 lacks mpath_connect, mpath_disconnect or "
+                               "mpath_process_cmd");
                 return; /* the library stays loaded: harmless, and rare */
-#undef SYM
+        }
+        /* POSIX guarantees a dlsym result converts to a function pointer */
+        memcpy(&api.connect, &sym[0], sizeof(api.connect));
+        memcpy(&api.disconnect, &sym[1], sizeof(api.disconnect));
+        memcpy(&api.process_cmd, &sym[2], sizeof(api.process_cmd));
         api.ready = 1;
 }
 
