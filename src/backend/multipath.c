@@ -14,8 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "backend/linuxscsi.h"
+#include "backend/disk.h"
 #include "backend/mpathd.h"
+#include "backend/sysfs.h"
 #include "backend/wwids.h"
 #include "base/log.h"
 #include "platform/platform.h"
@@ -76,7 +77,7 @@ holder_map(const char *disk, char *buf, size_t len)
                 if (strncmp(de->d_name, "dm-", 3) != 0)
                         continue;
                 (void)snprintf(upath, sizeof(upath), "/sys/block/%s/dm/uuid", de->d_name);
-                if (lscsi_read_attr(upath, uuid, sizeof(uuid)) == 0 &&
+                if (sysfs_read_attr(upath, uuid, sizeof(uuid)) == 0 &&
                     strncmp(uuid, "mpath-", 6) == 0) {
                         (void)snprintf(buf, len, "%s", de->d_name);
                         r = 0;
@@ -94,10 +95,10 @@ fill_map(const char *dm, struct initiator_device *ret)
         struct stat st;
 
         memset(ret, 0, sizeof(*ret));
-        (void)lscsi_device_info(dm, ret);
+        (void)disk_info(dm, ret);
         ret->kind = INITIATOR_DEVICE_MULTIPATH;
         (void)snprintf(path, sizeof(path), "/sys/block/%s/dm/name", dm);
-        if (lscsi_read_attr(path, name, sizeof(name)) == 0) {
+        if (sysfs_read_attr(path, name, sizeof(name)) == 0) {
                 /* /dev/mapper/<name> when udev or libdevmapper made it */
                 (void)snprintf(mapper, sizeof(mapper), "/dev/mapper/%s", name);
                 if (stat(mapper, &st) == 0)
@@ -120,7 +121,7 @@ path_wwid(const struct initiator_device *d, char *buf, size_t len)
         }
         (void)snprintf(path, sizeof(path), "/sys/block/%s/device/wwid", d->name);
         for (;;) {
-                if (lscsi_read_attr(path, buf, len) == 0 && buf[0] != '\0')
+                if (sysfs_read_attr(path, buf, len) == 0 && buf[0] != '\0')
                         return 0;
                 if (plat_monotonic_ms() > deadline)
                         return -1;
@@ -252,9 +253,9 @@ mpath_remove(const struct initiator_device *map, struct va_err *err)
         int attempt;
 
         (void)snprintf(path, sizeof(path), "/sys/block/%s/dm/name", map->name);
-        if (lscsi_read_attr(path, name, sizeof(name)) < 0)
+        if (sysfs_read_attr(path, name, sizeof(name)) < 0)
                 return 0; /* already gone */
-        (void)lscsi_flush(map->path, NULL);
+        (void)disk_flush(map->path, NULL);
         /* Removing fails while the map is briefly busy: os-brick retries
          * "multipath -f" a few times. multipathd removes it when it runs
          * (and then knows); without it, multipath -f does. */

@@ -14,7 +14,9 @@
 #include "backend/iface.h"
 #include "backend/iscsiadm.h"
 #include "backend/iscsid.h"
-#include "backend/linuxscsi.h"
+#include "backend/disk.h"
+#include "backend/diskuse.h"
+#include "backend/iscsisession.h"
 #include "backend/multipath.h"
 #include "backend/nodedb.h"
 #include "backend/sendtargets.h"
@@ -161,7 +163,7 @@ oi_set_name(struct initiator *ini, const char *name, struct va_err *err)
          * iscsid's, so a running iscsid with no sessions is restarted. */
         if (!iscsid_reachable())
                 return 0;
-        if (lscsi_list_sessions(&s, &ns, err) < 0)
+        if (iscsisession_list(&s, &ns, err) < 0)
                 return 0;
         free(s);
         if (ns > 0) {
@@ -179,7 +181,7 @@ oi_list_sessions(struct initiator *ini, struct initiator_session **ret, size_t *
                  struct va_err *err)
 {
         (void)ini;
-        return lscsi_list_sessions(ret, ret_n, err);
+        return iscsisession_list(ret, ret_n, err);
 }
 
 static int
@@ -264,7 +266,7 @@ find_session(const struct portal *p, const char *iqn, struct initiator_session *
         size_t n = 0, i;
         int r;
 
-        r = lscsi_list_sessions(&v, &n, err);
+        r = iscsisession_list(&v, &n, err);
         if (r < 0)
                 return r;
         r = -VA_E_NOTFOUND;
@@ -379,7 +381,7 @@ oi_login_batch(struct initiator *ini, const struct initiator_login *l, size_t n,
                 struct initiator_session *ses = NULL;
                 size_t nses = 0;
 
-                if (lscsi_list_sessions(&ses, &nses, err) < 0)
+                if (iscsisession_list(&ses, &nses, err) < 0)
                         r = -VA_E_INITIATOR;
                 else
                         r = nodedb_sweep_leftovers(want, nwant, ses, nses, err);
@@ -470,18 +472,18 @@ oi_find_device(struct initiator *ini, const struct initiator_session *s, unsigne
 
                 va_err_clear(&e);
                 /* a failed scan write only delays discovery; the poll decides */
-                if (lscsi_scan_lun(s->handle, lun, &e) < 0)
+                if (iscsisession_scan_lun(s->handle, lun, &e) < 0)
                         va_log(VA_LOG_DEBUG, "scan of LUN %u on session %s: %s", lun, s->handle,
                                e.msg);
         }
-        return lscsi_find_device(s->handle, lun, &s->portal, s->iqn, ret, err);
+        return iscsisession_find_device(s->handle, lun, &s->portal, s->iqn, ret, err);
 }
 
 static int
 oi_set_readonly(struct initiator *ini, const struct initiator_device *d, struct va_err *err)
 {
         (void)ini;
-        return lscsi_set_readonly(d->path, err);
+        return disk_set_readonly(d->path, err);
 }
 
 static int
@@ -492,7 +494,7 @@ oi_device_in_use(struct initiator *ini, const struct initiator_device *d, char *
         (void)err;
         if (d->name[0] == '\0')
                 return 0;
-        return lscsi_device_in_use(d->name, why, len);
+        return diskuse_check(d->name, why, len);
 }
 
 static int
@@ -501,7 +503,7 @@ oi_device_remove(struct initiator *ini, const struct initiator_device *d, struct
         (void)ini;
         if (d->kind == INITIATOR_DEVICE_MULTIPATH)
                 return mpath_remove(d, err);
-        return lscsi_disk_remove(d->name, err);
+        return disk_remove(d->name, err);
 }
 
 static int
@@ -509,7 +511,7 @@ oi_session_devices(struct initiator *ini, const struct initiator_session *s,
                    struct initiator_device **ret, size_t *ret_n, struct va_err *err)
 {
         (void)ini;
-        return lscsi_session_devices(s->handle, ret, ret_n, err);
+        return iscsisession_devices(s->handle, ret, ret_n, err);
 }
 
 static int

@@ -116,3 +116,15 @@ udevdb_property(const char *name, const char *key, char *buf, size_t len)
         udev_unref(u);
         return r;
 }
+
+int
+udevdb_queue_busy(void)
+{
+        struct udev *u = udev_new();
+        struct udev_queue *q = u != NULL ? udev_queue_new(u) : NULL;
+        int r = q != NULL && udev_queue_get_queue_is_empty(q) == 0;
+
+        udev_queue_unref(q);
+        udev_unref(u);
+        return r;
+}

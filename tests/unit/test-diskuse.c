@@ -8,20 +8,20 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "backend/linuxscsi.h"
+#include "backend/diskuse.h"
 #include "harness.h"
 
 TEST(stat_ppid)
 {
         long ppid = 0;
 
-        ASSERT_OK(lscsi_stat_ppid("504 ((udev-worker)) S 300 300 0 0 -1 4194624", &ppid));
+        ASSERT_OK(diskuse_stat_ppid("504 ((udev-worker)) S 300 300 0 0 -1 4194624", &ppid));
         ASSERT_EQ_INT(ppid, 300);
         /* a name made to look like other fields: only the last ")" counts */
-        ASSERT_OK(lscsi_stat_ppid("77 (x) S 1 1 (evil) R 42 42 0", &ppid));
+        ASSERT_OK(diskuse_stat_ppid("77 (x) S 1 1 (evil) R 42 42 0", &ppid));
         ASSERT_EQ_INT(ppid, 42);
-        ASSERT_EQ_INT(lscsi_stat_ppid("77 (no end", &ppid), -1);
-        ASSERT_EQ_INT(lscsi_stat_ppid("77 (x)", &ppid), -1);
+        ASSERT_EQ_INT(diskuse_stat_ppid("77 (no end", &ppid), -1);
+        ASSERT_EQ_INT(diskuse_stat_ppid("77 (x)", &ppid), -1);
 }
 
 /* pid -> parent, as /proc would say; -1 for unknown */
@@ -52,27 +52,27 @@ TEST(udev_lineage)
 {
         const long daemons[] = { 300 };
 
-        ASSERT_EQ_INT(lscsi_udev_lineage(300, daemons, 1, parent_of, NULL), 1);
-        ASSERT_EQ_INT(lscsi_udev_lineage(504, daemons, 1, parent_of, NULL), 1);
-        ASSERT_EQ_INT(lscsi_udev_lineage(611, daemons, 1, parent_of, NULL), 1);
-        ASSERT_EQ_INT(lscsi_udev_lineage(700, daemons, 1, parent_of, NULL), 0);
-        ASSERT_EQ_INT(lscsi_udev_lineage(701, daemons, 1, parent_of, NULL), 0);
-        ASSERT_EQ_INT(lscsi_udev_lineage(800, daemons, 1, parent_of, NULL), 0); /* ends */
-        ASSERT_EQ_INT(lscsi_udev_lineage(999, daemons, 1, parent_of, NULL), 0);
+        ASSERT_EQ_INT(diskuse_udev_lineage(300, daemons, 1, parent_of, NULL), 1);
+        ASSERT_EQ_INT(diskuse_udev_lineage(504, daemons, 1, parent_of, NULL), 1);
+        ASSERT_EQ_INT(diskuse_udev_lineage(611, daemons, 1, parent_of, NULL), 1);
+        ASSERT_EQ_INT(diskuse_udev_lineage(700, daemons, 1, parent_of, NULL), 0);
+        ASSERT_EQ_INT(diskuse_udev_lineage(701, daemons, 1, parent_of, NULL), 0);
+        ASSERT_EQ_INT(diskuse_udev_lineage(800, daemons, 1, parent_of, NULL), 0); /* ends */
+        ASSERT_EQ_INT(diskuse_udev_lineage(999, daemons, 1, parent_of, NULL), 0);
         /* no udevd found (none running, or not visible): nobody is udev's */
-        ASSERT_EQ_INT(lscsi_udev_lineage(504, NULL, 0, parent_of, NULL), 0);
+        ASSERT_EQ_INT(diskuse_udev_lineage(504, NULL, 0, parent_of, NULL), 0);
         /* pid 1 is never followed into: everything descends from it */
         {
                 const long init[] = { 1 };
 
-                ASSERT_EQ_INT(lscsi_udev_lineage(700, init, 1, parent_of, NULL), 0);
+                ASSERT_EQ_INT(diskuse_udev_lineage(700, init, 1, parent_of, NULL), 0);
         }
 }
 
-static struct lscsi_opener
+static struct diskuse_opener
 opener(long pid, int udev, const char *comm, const char *dev)
 {
-        struct lscsi_opener o;
+        struct diskuse_opener o;
 
         memset(&o, 0, sizeof(o));
         o.pid = pid;
@@ -86,21 +86,21 @@ TEST(verdict_none)
 {
         char why[256] = "";
 
-        ASSERT_EQ_INT(lscsi_openers_verdict(NULL, 0, 0, why, sizeof(why)), LSCSI_FREE);
-        ASSERT_EQ_INT(lscsi_openers_verdict(NULL, 0, 1, why, sizeof(why)), LSCSI_FREE);
+        ASSERT_EQ_INT(diskuse_openers_verdict(NULL, 0, 0, why, sizeof(why)), DISKUSE_FREE);
+        ASSERT_EQ_INT(diskuse_openers_verdict(NULL, 0, 1, why, sizeof(why)), DISKUSE_FREE);
         ASSERT_STREQ(why, "");
 }
 
 TEST(verdict_udev_waits_then_is_named)
 {
-        struct lscsi_opener v[2];
+        struct diskuse_opener v[2];
         char why[256] = "";
 
         v[0] = opener(504, 1, "(udev-worker)", "sdb");
         v[1] = opener(610, 1, "scsi_id", "sdb");
-        ASSERT_EQ_INT(lscsi_openers_verdict(v, 2, 0, why, sizeof(why)), LSCSI_UDEV);
+        ASSERT_EQ_INT(diskuse_openers_verdict(v, 2, 0, why, sizeof(why)), DISKUSE_UDEV);
         ASSERT_STREQ(why, "");
-        ASSERT_EQ_INT(lscsi_openers_verdict(v, 2, 1, why, sizeof(why)), LSCSI_BUSY);
+        ASSERT_EQ_INT(diskuse_openers_verdict(v, 2, 1, why, sizeof(why)), DISKUSE_BUSY);
         ASSERT_STREQ(why,
                      "/dev/sdb is still open by udev's process 504 ((udev-worker)) after 10 s: "
                      "udev has not settled it");
@@ -108,23 +108,23 @@ TEST(verdict_udev_waits_then_is_named)
 
 TEST(verdict_user_among_udev)
 {
-        struct lscsi_opener v[3];
+        struct diskuse_opener v[3];
         char why[256] = "";
 
         v[0] = opener(504, 1, "(udev-worker)", "sdb");
         v[1] = opener(700, 0, "(udev-worker)", "sdb1"); /* the name is no proof */
         v[2] = opener(610, 1, "scsi_id", "sdb");
-        ASSERT_EQ_INT(lscsi_openers_verdict(v, 3, 0, why, sizeof(why)), LSCSI_BUSY);
+        ASSERT_EQ_INT(diskuse_openers_verdict(v, 3, 0, why, sizeof(why)), DISKUSE_BUSY);
         ASSERT_STREQ(why, "/dev/sdb1 is open by process 700 ((udev-worker))");
 }
 
 TEST(verdict_user)
 {
-        struct lscsi_opener v[1];
+        struct diskuse_opener v[1];
         char why[256] = "";
 
         v[0] = opener(123, 0, "dd", "sdc");
-        ASSERT_EQ_INT(lscsi_openers_verdict(v, 1, 0, why, sizeof(why)), LSCSI_BUSY);
+        ASSERT_EQ_INT(diskuse_openers_verdict(v, 1, 0, why, sizeof(why)), DISKUSE_BUSY);
         ASSERT_STREQ(why, "/dev/sdc is open by process 123 (dd)");
 }
 
@@ -151,7 +151,7 @@ idle_disk(char *name, size_t len)
                 if (fd < 0)
                         continue;
                 (void)close(fd);
-                if (lscsi_device_in_use(de->d_name, why, sizeof(why)) == 0) {
+                if (diskuse_check(de->d_name, why, sizeof(why)) == 0) {
                         (void)snprintf(name, len, "%s", de->d_name);
                         found = 1;
                 }
@@ -166,7 +166,7 @@ TEST(in_use_scan)
         int ready[2], hold[2];
         pid_t child;
 
-        ASSERT_EQ_INT(lscsi_device_in_use("va-no-such-disk", why, sizeof(why)), 0);
+        ASSERT_EQ_INT(diskuse_check("va-no-such-disk", why, sizeof(why)), 0);
         if (!idle_disk(name, sizeof(name))) {
                 fprintf(stderr, "in_use_scan: no idle block device here; skipped\n");
                 return;
@@ -188,13 +188,13 @@ TEST(in_use_scan)
         (void)close(ready[1]);
         (void)close(hold[0]);
         ASSERT_EQ_INT(read(ready[0], &c, 1), 1);
-        ASSERT_EQ_INT(lscsi_device_in_use(name, why, sizeof(why)), 1);
+        ASSERT_EQ_INT(diskuse_check(name, why, sizeof(why)), 1);
         (void)snprintf(want, sizeof(want), "is open by process %ld (", (long)child);
         ASSERT_CONTAINS(why, want);
         (void)close(hold[1]);
         (void)close(ready[0]);
         ASSERT_EQ_INT(waitpid(child, NULL, 0), child);
-        ASSERT_EQ_INT(lscsi_device_in_use(name, why, sizeof(why)), 0);
+        ASSERT_EQ_INT(diskuse_check(name, why, sizeof(why)), 0);
 }
 
 HARNESS_MAIN()
