@@ -13,51 +13,23 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include <libmount.h>
 
 #include "backend/disk.h"
+#include "backend/mounts.h"
 #include "backend/sysfs.h"
 #include "backend/udevdb.h"
 #include "base/log.h"
 #include "platform/platform.h"
 
-/* Mounted (the kernel's mount table by device number, through libmount,
- * which reads mountinfo's octal escapes as the kernel writes them: a mount
- * point with a blank in it is named right) or used as swap. */
+/* Mounted or used as swap. */
 static int
 mounted(const char *name, char *why, size_t len)
 {
-        struct libmnt_table *tb;
-        struct libmnt_fs *fs;
         unsigned maj, min;
-        char dev[64];
-        int r = 0;
 
         if (disk_numbers(name, &maj, &min) < 0)
                 return 0;
-        tb = mnt_new_table();
-        if (tb != NULL && mnt_table_parse_file(tb, "/proc/self/mountinfo") == 0) {
-                fs = mnt_table_find_devno(tb, makedev(maj, min), MNT_ITER_FORWARD);
-                if (fs != NULL) {
-                        const char *target = mnt_fs_get_target(fs);
-
-                        (void)snprintf(why, len, "/dev/%s is mounted on %s", name,
-                                       target != NULL ? target : "?");
-                        r = 1;
-                }
-        }
-        mnt_unref_table(tb);
-        if (r)
-                return r;
-        (void)snprintf(dev, sizeof(dev), "/dev/%s", name);
-        tb = mnt_new_table();
-        if (tb != NULL && mnt_table_parse_swaps(tb, NULL) == 0 &&
-            mnt_table_find_srcpath(tb, dev, MNT_ITER_FORWARD) != NULL) {
-                (void)snprintf(why, len, "/dev/%s is in use as swap", name);
-                r = 1;
-        }
-        mnt_unref_table(tb);
-        return r;
+        return mounts_uses(name, maj, min, why, len);
 }
 
 /* Held by another block device (dm, md, a partition's holder). */
