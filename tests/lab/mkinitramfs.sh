@@ -51,9 +51,11 @@ udevrules=$(ls /usr/lib/udev/rules.d/*.rules 2>/dev/null || true)
 # Data files the programs read: mke2fs.conf gives mkfs.ext4 its ext4 feature
 # set; multipath's checker/prioritizer plugins are dlopen()ed, so ldd misses
 # them, and so does glibc's libgcc_s (pthread_cancel loads it at run time,
-# and multipathd cancels threads).
+# and multipathd cancels threads); volattach loads libmount (detach) and
+# libmpathcmd (multipath) on first use, so ldd of --bin misses them too.
 datafiles="/etc/mke2fs.conf /etc/iscsi/iscsid.conf"
-dlopened="/lib/x86_64-linux-gnu/libgcc_s.so.1 $(ls /lib/multipath/*.so 2>/dev/null || true)"
+dlopened="/lib/x86_64-linux-gnu/libgcc_s.so.1 $(ls /lib/multipath/*.so 2>/dev/null || true)
+/lib/x86_64-linux-gnu/libmount.so.1 /lib/libmpathcmd.so.0"
 
 # Modules loaded at every boot, in this order with their dependencies (the
 # target, the initiator, disks, ext4), and modules a scenario may modprobe.
@@ -89,7 +91,7 @@ modules_of() {
 
 # Word splitting wanted: these are lists of paths and names without blanks.
 # shellcheck disable=SC2086
-baselibs=$(libs_of $progs)
+baselibs=$(libs_of $progs $dlopened)
 # shellcheck disable=SC2086
 bootmods=$(modules_of $boot_modules)
 # shellcheck disable=SC2086
