@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "base/hex.h"
+
 static const struct {
         uint32_t code;
         const char *name;
@@ -117,35 +119,12 @@ isdsc_handle_format(uint64_t adapter_unique, uint64_t adapter_specific, char *bu
                        (unsigned long long)adapter_specific);
 }
 
-static int
-hexval(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
-
 /* Exactly 16 hex digits; *end is what follows them. */
 static int
 hex64(const char *s, uint64_t *ret, const char **end)
 {
-        uint64_t v = 0;
-        int i;
-
-        for (i = 0; i < 16; i++) {
-                int h = hexval(s[i]);
-
-                if (h < 0)
-                        return -VA_E_INVAL;
-                v = v << 4 | (uint64_t)h;
-        }
-        *ret = v;
         *end = s + 16;
-        return 0;
+        return hex_parse_fixed(s, 16, ret);
 }
 
 int

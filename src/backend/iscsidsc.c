@@ -13,6 +13,7 @@
 
 #include "core/initiator.h"
 #include "backend/iscsidsc-util.h"
+#include "base/ascii.h"
 #include "base/log.h"
 #include "base/secret.h"
 #include "platform/platform.h"
@@ -375,9 +376,7 @@ iscsidsc_list_sessions(struct initiator *ini, struct initiator_session **ret, si
                 /* iSCSI names are case-insensitive and normally lower case
                  * (RFC 3722); the service may report them upper-cased (os-win
                  * bug 1639765), and the core compares them exactly */
-                for (char *c = s->iqn; *c != '\0'; c++)
-                        if (*c >= 'A' && *c <= 'Z')
-                                *c = (char)(*c - 'A' + 'a');
+                ascii_lower_str(s->iqn);
                 isdsc_handle_format(v[i].SessionId.AdapterUnique, v[i].SessionId.AdapterSpecific,
                                     s->handle, sizeof(s->handle));
                 s->state =

@@ -5,44 +5,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/secret.h"
+#include "base/buf.h"
 
 #define NODEREC_MAX (256 * 1024)
 
 struct out {
-        char *buf;
-        size_t len, cap;
+        struct va_buf b;
         int nomem;
 };
 
 static void
 out_put(struct out *o, const char *s, size_t n)
 {
-        if (o->nomem)
-                return;
-        if (o->len + n + 1 > o->cap) {
-                size_t ncap = o->cap ? o->cap : 4096;
-                char *nb;
-
-                while (ncap < o->len + n + 1)
-                        ncap *= 2;
-                nb = malloc(ncap);
-                if (nb == NULL) {
-                        o->nomem = 1;
-                        return;
-                }
-                /* copy, never realloc: the old block may hold a secret */
-                if (o->buf != NULL) {
-                        memcpy(nb, o->buf, o->len);
-                        va_secure_zero(o->buf, o->cap);
-                        free(o->buf);
-                }
-                o->buf = nb;
-                o->cap = ncap;
-        }
-        memcpy(o->buf + o->len, s, n);
-        o->len += n;
-        o->buf[o->len] = '\0';
+        if (!o->nomem && va_buf_append(&o->b, s, n) < 0)
+                o->nomem = 1;
 }
 
 static int
@@ -99,7 +75,7 @@ int
 noderec_rewrite(const char *text, size_t len, const struct noderec_set *sets, size_t nsets,
                 char **ret, size_t *ret_len, struct va_err *err)
 {
-        struct out o = { NULL, 0, 0, 0 };
+        struct out o = { VA_BUF_INIT(VA_BUF_UNBOUNDED), 0 };
         unsigned char *done;
         size_t i = 0, k;
 
@@ -146,13 +122,11 @@ noderec_rewrite(const char *text, size_t len, const struct noderec_set *sets, si
                         put_setting(&o, &sets[k]);
         free(done);
         if (o.nomem) {
-                if (o.buf != NULL)
-                        va_secure_zero(o.buf, o.cap);
-                free(o.buf);
+                va_buf_free(&o.b);
                 return va_err_set(err, VA_E_NOMEM, "out of memory");
         }
-        *ret = o.buf;
-        *ret_len = o.len;
+        *ret = o.b.data;
+        *ret_len = o.b.len;
         return 0;
 }
 

@@ -7,24 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
+
 int
 diag_add(struct diag_list *l, int level, const char *fmt, ...)
 {
         char buf[1024];
         va_list ap;
+        struct diag *nv;
         char *copy;
 
         if (l->n >= DIAG_MAX)
                 return 0;
-        if (l->n == l->cap) {
-                size_t ncap = l->cap ? l->cap * 2 : 8;
-                struct diag *nv = realloc(l->v, ncap * sizeof(*nv));
-
-                if (nv == NULL)
-                        return -VA_E_NOMEM;
-                l->v = nv;
-                l->cap = ncap;
-        }
+        nv = array_grow(l->v, &l->cap, l->n, sizeof(*nv));
+        if (nv == NULL)
+                return -VA_E_NOMEM;
+        l->v = nv;
         va_start(ap, fmt);
         (void)vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);

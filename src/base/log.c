@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/hex.h"
+
 static int log_level = VA_LOG_NOTICE;
 static va_log_sink_fn log_sink;
 static void *log_sink_ctx;
@@ -116,7 +118,6 @@ va_log(int level, const char *fmt, ...)
 const char *
 va_log_quote(const char *s, char *buf, unsigned long len)
 {
-        static const char hex[] = "0123456789abcdef";
         unsigned long o = 0;
 
         if (len == 0)
@@ -138,8 +139,8 @@ va_log_quote(const char *s, char *buf, unsigned long len)
                 if (esc) {
                         buf[o++] = '\\';
                         buf[o++] = 'x';
-                        buf[o++] = hex[c >> 4];
-                        buf[o++] = hex[c & 15];
+                        buf[o++] = hex_digit(c >> 4u);
+                        buf[o++] = hex_digit(c);
                 } else {
                         buf[o++] = (char)c;
                 }

@@ -1,31 +1,13 @@
 /* Rules that need every volume at once: a volume listed twice, two volumes
  * on one LUN, one target with two sets of credentials, two initiator names.
  * When two items disagree, neither is attached: volattach does not guess. */
+#include "base/ascii.h"
 #include "base/log.h"
 #include "core/volume.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static int
-id_eq(const char *a, const char *b)
-{
-        size_t i;
-
-        for (i = 0;; i++) {
-                char x = a[i], y = b[i];
-
-                if (x >= 'A' && x <= 'F')
-                        x = (char)(x - 'A' + 'a');
-                if (y >= 'A' && y <= 'F')
-                        y = (char)(y - 'A' + 'a');
-                if (x != y)
-                        return 0;
-                if (x == '\0')
-                        return 1;
-        }
-}
 
 static int
 chap_eq(const struct chap_cred *a, const struct chap_cred *b)
@@ -101,7 +83,8 @@ volume_set_crosscheck(struct volume_set *s)
 
                         char why[512];
 
-                        if (id_eq(a->id, b->id)) {
+                        /* ids are canonical UUIDs (metajson.c), any case */
+                        if (ascii_ieq(a->id, b->id)) {
                                 if (volume_same(a, b)) {
                                         (void)snprintf(why, sizeof(why),
                                                        "volume %s listed twice with the same "

@@ -3,17 +3,8 @@
 
 #include <string.h>
 
-static int
-is_hex(char c)
-{
-        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static int
-is_digit(char c)
-{
-        return c >= '0' && c <= '9';
-}
+#include "base/ascii.h"
+#include "base/hex.h"
 
 /* RFC 3722 leaves, after case folding, only '-', '.', ':', digits and
  * lower-case letters among ASCII; upper case folds to lower, so it is
@@ -21,24 +12,7 @@ is_digit(char c)
 static int
 name_char_ok(char c)
 {
-        return c == '-' || c == '.' || c == ':' || is_digit(c) || (c >= 'a' && c <= 'z') ||
-               (c >= 'A' && c <= 'Z');
-}
-
-static int
-prefix_is(const char *s, const char *p)
-{
-        size_t i;
-
-        for (i = 0; p[i] != '\0'; i++) {
-                char c = s[i];
-
-                if (c >= 'A' && c <= 'Z')
-                        c = (char)(c - 'A' + 'a');
-                if (c != p[i])
-                        return 0;
-        }
-        return 1;
+        return c == '-' || c == '.' || c == ':' || ascii_isalnum(c);
 }
 
 static int
@@ -47,7 +21,7 @@ hex_name_check(const char *s, size_t len, const char *kind, int n1, int n2, stru
         size_t i, digits = len - 4;
 
         for (i = 4; i < len; i++)
-                if (!is_hex(s[i]))
+                if (hex_value(s[i]) < 0)
                         return va_err_set(err, VA_E_INVAL,
                                           "%s name must be hex digits after '%.4s'", kind, s);
         if ((int)digits != n1 && (int)digits != n2) {
@@ -91,21 +65,22 @@ iscsi_name_check(const char *s, unsigned *ret_flags, struct va_err *err)
                                           c, i);
         }
 
-        if (prefix_is(s, "eui.")) {
+        if (ascii_istarts(s, "eui.")) {
                 r = hex_name_check(s, len, "eui.", 16, 16, err);
                 return r < 0 ? r : ISCSI_NAME_EUI;
         }
-        if (prefix_is(s, "naa.")) {
+        if (ascii_istarts(s, "naa.")) {
                 r = hex_name_check(s, len, "naa.", 16, 32, err);
                 return r < 0 ? r : ISCSI_NAME_NAA;
         }
-        if (!prefix_is(s, "iqn."))
+        if (!ascii_istarts(s, "iqn."))
                 return va_err_set(err, VA_E_INVAL,
                                   "iSCSI name must start with 'iqn.', 'eui.' or 'naa.'");
 
         /* iqn.yyyy-mm.reversed.domain[:anything] (RFC 3720 3.2.6.3.1) */
-        if (len < 12 || !is_digit(s[4]) || !is_digit(s[5]) || !is_digit(s[6]) || !is_digit(s[7]) ||
-            s[8] != '-' || !is_digit(s[9]) || !is_digit(s[10]) || s[11] != '.')
+        if (len < 12 || !ascii_isdigit(s[4]) || !ascii_isdigit(s[5]) || !ascii_isdigit(s[6]) ||
+            !ascii_isdigit(s[7]) || s[8] != '-' || !ascii_isdigit(s[9]) || !ascii_isdigit(s[10]) ||
+            s[11] != '.')
                 return va_err_set(err, VA_E_INVAL,
                                   "iqn. name must continue with a date 'yyyy-mm.'");
         {

@@ -5,23 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static int
-is_digit(char c)
-{
-        return c >= '0' && c <= '9';
-}
-
-static int
-hex_val(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        if (c >= 'a' && c <= 'f')
-                return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F')
-                return c - 'A' + 10;
-        return -1;
-}
+#include "base/ascii.h"
+#include "base/hex.h"
 
 /* Strict dotted quad: four decimal octets, no leading zeros (which some
  * parsers read as octal), nothing else. */
@@ -35,7 +20,7 @@ ipv4_parse(const char *s, size_t len, unsigned char out[4])
                 unsigned v = 0;
                 size_t start = i;
 
-                while (i < len && is_digit(s[i]) && i - start < 3)
+                while (i < len && ascii_isdigit(s[i]) && i - start < 3)
                         v = v * 10 + (unsigned)(s[i++] - '0');
                 if (i == start || v > 255 || (i - start > 1 && s[start] == '0'))
                         return -1;
@@ -73,8 +58,8 @@ ipv6_parse(const char *s, size_t len, unsigned char out[16])
 
                 if (n == 8)
                         return -1;
-                while (i < len && hex_val(s[i]) >= 0 && digits < 5) {
-                        v = v * 16 + (unsigned)hex_val(s[i++]);
+                while (i < len && hex_value(s[i]) >= 0 && digits < 5) {
+                        v = v * 16 + (unsigned)hex_value(s[i++]);
                         digits++;
                 }
                 if (i < len && s[i] == '.') {
@@ -196,11 +181,11 @@ dns_name_ok(const char *s, size_t len)
                         all_digits_label = 1;
                         continue;
                 }
-                if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-'))
+                if (!(ascii_isalnum(c) || c == '-'))
                         return 0;
                 if (c == '-' && label == 0)
                         return 0;
-                if (!is_digit(c))
+                if (!ascii_isdigit(c))
                         all_digits_label = 0;
                 if (++label > 63)
                         return 0;
@@ -221,7 +206,7 @@ port_parse(const char *s, size_t len, unsigned *out)
         if (len == 0 || len > 5)
                 return -1;
         for (i = 0; i < len; i++) {
-                if (!is_digit(s[i]))
+                if (!ascii_isdigit(s[i]))
                         return -1;
                 v = v * 10 + (unsigned)(s[i] - '0');
         }
@@ -241,8 +226,7 @@ zone_ok(const char *s, size_t len)
         for (i = 0; i < len; i++) {
                 char c = s[i];
 
-                if (!(is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
-                      c == '_' || c == '.'))
+                if (!(ascii_isalnum(c) || c == '-' || c == '_' || c == '.'))
                         return 0;
         }
         return 1;
@@ -484,22 +468,8 @@ portal_equal(const struct portal *a, const struct portal *b)
 {
         if (a->family != b->family || a->port != b->port)
                 return 0;
-        if (a->family == PORTAL_DNS) {
-                size_t i;
-
-                for (i = 0;; i++) {
-                        char x = a->host[i], y = b->host[i];
-
-                        if (x >= 'A' && x <= 'Z')
-                                x = (char)(x - 'A' + 'a');
-                        if (y >= 'A' && y <= 'Z')
-                                y = (char)(y - 'A' + 'a');
-                        if (x != y)
-                                return 0;
-                        if (x == '\0')
-                                return 1;
-                }
-        }
+        if (a->family == PORTAL_DNS)
+                return ascii_ieq(a->host, b->host);
         if (memcmp(a->addr, b->addr, a->family == PORTAL_IPV4 ? 4 : 16) != 0)
                 return 0;
         return strcmp(a->zone, b->zone) == 0;

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
+#include "base/hex.h"
+
 static void
 chap_clear(struct chap_cred *c)
 {
@@ -47,15 +50,11 @@ volume_set_free(struct volume_set *s)
 int
 volume_set_add(struct volume_set *s, struct volume *v)
 {
-        if (s->n == s->cap) {
-                size_t ncap = s->cap ? s->cap * 2 : 8;
-                struct volume *nv = realloc(s->v, ncap * sizeof(*nv));
+        struct volume *nv = array_grow(s->v, &s->cap, s->n, sizeof(*nv));
 
-                if (nv == NULL)
-                        return -VA_E_NOMEM;
-                s->v = nv;
-                s->cap = ncap;
-        }
+        if (nv == NULL)
+                return -VA_E_NOMEM;
+        s->v = nv;
         s->v[s->n++] = *v;
         memset(v, 0, sizeof(*v));
         return 0;
@@ -65,17 +64,11 @@ int
 volume_set_item(struct volume_set *s, const char *source, const char *id, enum item_status status,
                 const char *reason)
 {
-        struct item_report *it;
+        struct item_report *ni = array_grow(s->items, &s->items_cap, s->nitems, sizeof(*ni)), *it;
 
-        if (s->nitems == s->items_cap) {
-                size_t ncap = s->items_cap ? s->items_cap * 2 : 8;
-                struct item_report *ni = realloc(s->items, ncap * sizeof(*ni));
-
-                if (ni == NULL)
-                        return -VA_E_NOMEM;
-                s->items = ni;
-                s->items_cap = ncap;
-        }
+        if (ni == NULL)
+                return -VA_E_NOMEM;
+        s->items = ni;
         it = &s->items[s->nitems];
         memset(it, 0, sizeof(*it));
         (void)snprintf(it->source, sizeof(it->source), "%s", source);
@@ -221,7 +214,7 @@ uuid_is_canonical(const char *s)
                         d++;
                         continue;
                 }
-                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+                if (hex_value(c) < 0)
                         return 0;
         }
         return 1;

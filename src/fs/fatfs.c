@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
+#include "base/ascii.h"
+
 #define FAT_DIRENT    32u
 #define FAT_WIN       4096u /* bytes of the FAT cached at a time */
 #define FAT_LFN_MAX   20u   /* 20 entries of 13 units hold the 255-unit maximum */
@@ -205,17 +208,13 @@ fat_chain(struct fat_vol *v, uint32_t first, uint32_t want, uint32_t cap, const 
                 if (n > 0 && runs[n - 1].first + runs[n - 1].n == cl) {
                         runs[n - 1].n++;
                 } else {
-                        if (n == alloc) {
-                                size_t na = alloc ? alloc * 2 : 16;
-                                struct fat_run *nr = realloc(runs, na * sizeof(*nr));
+                        struct fat_run *nr = array_grow(runs, &alloc, n, sizeof(*nr));
 
-                                if (nr == NULL) {
-                                        r = va_err_set(err, VA_E_NOMEM, "out of memory");
-                                        goto fail;
-                                }
-                                runs = nr;
-                                alloc = na;
+                        if (nr == NULL) {
+                                r = va_err_set(err, VA_E_NOMEM, "out of memory");
+                                goto fail;
                         }
+                        runs = nr;
                         runs[n].first = cl;
                         runs[n].n = 1;
                         n++;
@@ -380,14 +379,14 @@ fat_short_name(const unsigned char *e, char *out)
         for (i = 0; i < b; i++) {
                 unsigned char c = i == 0 && e[0] == 0x05 ? 0xe5 : e[i];
 
-                out[o++] = (char)((e[12] & 0x08) && c >= 'A' && c <= 'Z' ? c + 32 : c);
+                out[o++] = (char)(e[12] & 0x08 ? ascii_lower(c) : c);
         }
         if (x > 0) {
                 out[o++] = '.';
                 for (i = 0; i < x; i++) {
                         unsigned char c = e[8 + i];
 
-                        out[o++] = (char)((e[12] & 0x10) && c >= 'A' && c <= 'Z' ? c + 32 : c);
+                        out[o++] = (char)(e[12] & 0x10 ? ascii_lower(c) : c);
                 }
         }
         out[o] = '\0';

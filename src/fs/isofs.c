@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/ascii.h"
+
 #define ISO_SECTOR   2048u /* ECMA-119 6.1.2: descriptors sit in 2048-byte logical sectors */
 #define ISO_VD_FIRST 16u   /* ECMA-119 6.2.1: sectors 0-15 are the system area */
 #define ISO_VD_MAX   32u   /* descriptors examined before the terminator must have come */
@@ -67,7 +69,7 @@ iso_strip_version(const char *name, size_t len)
 {
         size_t i = len;
 
-        while (i > 0 && name[i - 1] >= '0' && name[i - 1] <= '9')
+        while (i > 0 && ascii_isdigit(name[i - 1]))
                 i--;
         if (i > 0 && name[i - 1] == ';' && len - i <= 5)
                 return i - 1;

@@ -1,6 +1,8 @@
 /* Raw-byte checks before cJSON parses a metadata document. */
 #include "meta/jsoncheck.h"
 
+#include "base/hex.h"
+
 void
 json_position(const char *buf, size_t len, size_t off, unsigned long *line, unsigned long *col)
 {
@@ -64,23 +66,11 @@ utf8_seq(const unsigned char *p, size_t avail)
 static int
 hex4(const unsigned char *p, unsigned *out)
 {
-        unsigned v = 0;
-        int i;
+        uint64_t v;
 
-        for (i = 0; i < 4; i++) {
-                unsigned char c = p[i];
-
-                v <<= 4;
-                if (c >= '0' && c <= '9')
-                        v |= (unsigned)(c - '0');
-                else if (c >= 'a' && c <= 'f')
-                        v |= (unsigned)(c - 'a' + 10);
-                else if (c >= 'A' && c <= 'F')
-                        v |= (unsigned)(c - 'A' + 10);
-                else
-                        return -1;
-        }
-        *out = v;
+        if (hex_parse_fixed((const char *)p, 4, &v) < 0)
+                return -1;
+        *out = (unsigned)v;
         return 0;
 }
 

@@ -54,21 +54,22 @@ item_prefix(const struct item *it, const char *key, char *buf, size_t len)
                 (void)snprintf(buf, len, "%s: %s", it->where, key);
 }
 
+static void item_diag(struct item *it, int level, const char *key, const char *fmt, ...)
+    __attribute__((format(VA_PRINTF_FORMAT, 4, 5)));
+
 static void item_error(struct item *it, const char *key, const char *fmt, ...)
     __attribute__((format(VA_PRINTF_FORMAT, 3, 4)));
 
 static void
 item_error(struct item *it, const char *key, const char *fmt, ...)
 {
-        char prefix[SOURCE_NAME_MAX + 128], msg[768];
+        char msg[768];
         va_list ap;
 
         va_start(ap, fmt);
         (void)vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        item_prefix(it, key, prefix, sizeof(prefix));
-        if (diag_add(&it->set->diags, VA_LOG_ERR, "%s: %s", prefix, msg) < 0)
-                it->nomem = 1;
+        item_diag(it, VA_LOG_ERR, key, "%s", msg);
         if (it->first_error == NULL) {
                 char full[1024];
 
@@ -79,9 +80,6 @@ item_error(struct item *it, const char *key, const char *fmt, ...)
         }
         it->rejected = 1;
 }
-
-static void item_diag(struct item *it, int level, const char *key, const char *fmt, ...)
-    __attribute__((format(VA_PRINTF_FORMAT, 4, 5)));
 
 static void
 item_diag(struct item *it, int level, const char *key, const char *fmt, ...)

@@ -51,6 +51,51 @@ ends_with(const char *s, const char *suffix)
         return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
+typedef int (*doc_read_fn)(const char *name, const void *ctx, char **buf, size_t *len,
+                           struct va_err *err);
+
+/* The vendor_data siblings of meta_data.json, named prefix + file: one
+ * that is missing is skipped; one that cannot be read is logged and kept
+ * empty, which meta_load reports as a bad document. */
+static void
+read_vendor_docs(struct meta_docs *ret, const char *prefix, doc_read_fn fn, const void *ctx)
+{
+        char name[META_DOC_NAME_MAX];
+        size_t i;
+
+        for (i = 1; i < 3; i++) {
+                struct va_err e;
+                char *buf;
+                size_t len;
+                int r;
+
+                (void)snprintf(name, sizeof(name), "%s%s", prefix, doc_files[i].file);
+                va_err_clear(&e);
+                r = fn(name, ctx, &buf, &len, &e);
+                if (r == -VA_E_NOTFOUND)
+                        continue;
+                if (r < 0) {
+                        va_log(VA_LOG_WARNING, "%s", e.msg);
+                        buf = NULL;
+                        len = 0;
+                }
+                doc_take(ret, name, doc_files[i].kind, buf, len);
+        }
+}
+
+static int
+read_file_doc(const char *name, const void *ctx, char **buf, size_t *len, struct va_err *err)
+{
+        (void)ctx;
+        return plat_read_file(name, META_DOC_MAX, buf, len, err);
+}
+
+static int
+read_http_doc(const char *url, const void *policy, char **buf, size_t *len, struct va_err *err)
+{
+        return meta_http_fetch(url, policy, buf, len, err);
+}
+
 /* A file: meta_data.json alone, or with its vendor_data siblings when the
  * file has the config-drive name. A directory: a config-drive tree
  * (DIR/openstack/latest/...), e.g. a mounted drive or a drive letter. */
@@ -59,7 +104,7 @@ fetch_path(const char *path, struct meta_docs *ret, struct va_err *err)
 {
         char name[META_DOC_NAME_MAX], dir[META_DOC_NAME_MAX];
         char *buf;
-        size_t len, i;
+        size_t len;
         int r, is_dir = plat_is_dir(path);
 
         if (is_dir) {
@@ -80,22 +125,7 @@ fetch_path(const char *path, struct meta_docs *ret, struct va_err *err)
                        path);
         if (dir[0] == '\0' && !is_dir)
                 return 0;
-        for (i = 1; i < 3; i++) {
-                struct va_err e;
-
-                (void)snprintf(name, sizeof(name), "%s%s", dir, doc_files[i].file);
-                va_err_clear(&e);
-                r = plat_read_file(name, META_DOC_MAX, &buf, &len, &e);
-                if (r == -VA_E_NOTFOUND)
-                        continue;
-                if (r < 0) {
-                        /* unreadable vendor data is reported by meta_load as a bad doc */
-                        va_log(VA_LOG_WARNING, "%s", e.msg);
-                        buf = NULL;
-                        len = 0;
-                }
-                doc_take(ret, name, doc_files[i].kind, buf, len);
-        }
+        read_vendor_docs(ret, dir, read_file_doc, NULL);
         return 0;
 }
 
@@ -105,7 +135,7 @@ fetch_http(const char *url, const struct meta_http_policy *p, struct meta_docs *
 {
         char full[META_DOC_NAME_MAX], base[META_DOC_NAME_MAX];
         char *buf;
-        size_t len, i;
+        size_t len;
         int r;
 
         if (ends_with(url, "/"))
@@ -126,21 +156,7 @@ fetch_http(const char *url, const struct meta_http_policy *p, struct meta_docs *
         if (!ends_with(full, "meta_data.json"))
                 return 0;
         (void)snprintf(base, sizeof(base), "%.*s", (int)(strlen(full) - 14), full);
-        for (i = 1; i < 3; i++) {
-                struct va_err e;
-
-                (void)snprintf(full, sizeof(full), "%s%s", base, doc_files[i].file);
-                va_err_clear(&e);
-                r = meta_http_fetch(full, p, &buf, &len, &e);
-                if (r == -VA_E_NOTFOUND)
-                        continue;
-                if (r < 0) {
-                        va_log(VA_LOG_WARNING, "%s", e.msg);
-                        buf = NULL;
-                        len = 0;
-                }
-                doc_take(ret, full, doc_files[i].kind, buf, len);
-        }
+        read_vendor_docs(ret, base, read_http_doc, p);
         return 0;
 }
 

@@ -16,26 +16,7 @@
 
 #include "base/ascii.h"
 #include "base/log.h"
-
-static int
-list_add(char ***list, size_t *n, const char *s)
-{
-        char **nl;
-        size_t i;
-
-        for (i = 0; i < *n; i++)
-                if (strcmp((*list)[i], s) == 0)
-                        return 0;
-        nl = realloc(*list, (*n + 1) * sizeof(*nl));
-        if (nl == NULL)
-                return -VA_E_NOMEM;
-        *list = nl;
-        nl[*n] = strdup(s);
-        if (nl[*n] == NULL)
-                return -VA_E_NOMEM;
-        (*n)++;
-        return 0;
-}
+#include "base/strlist.h"
 
 int
 plat_configdrive_candidates(char ***ret, size_t *ret_n, struct va_err *err)
@@ -75,7 +56,7 @@ plat_configdrive_candidates(char ***ret, size_t *ret_n, struct va_err *err)
                     (strcmp(type, "iso9660") == 0 || strcmp(type, "vfat") == 0)) {
                         va_log(VA_LOG_DEBUG, "config drive candidate %s (%s, label %s)", name, type,
                                label);
-                        if (list_add(&list, &n, name) < 0)
+                        if (!strlist_has(list, n, name) && strlist_add(&list, &n, name) < 0)
                                 r = va_err_set(err, VA_E_NOMEM, "out of memory");
                 }
                 free(label);

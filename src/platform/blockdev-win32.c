@@ -10,27 +10,13 @@
 
 #include "base/ascii.h"
 #include "base/log.h"
+#include "base/strlist.h"
 #include "platform/platform.h"
 #include "platform/win32-util.h"
 
 #define RAW_ALIGN 4096u /* a multiple of every sector size in use */
 #define MAX_DISKS 32
 #define MAX_PARTS 128
-
-static int
-list_add(char ***list, size_t *n, const char *s)
-{
-        char **nl = realloc(*list, (*n + 1) * sizeof(*nl));
-
-        if (nl == NULL)
-                return -VA_E_NOMEM;
-        *list = nl;
-        nl[*n] = strdup(s);
-        if (nl[*n] == NULL)
-                return -VA_E_NOMEM;
-        (*n)++;
-        return 0;
-}
 
 /* Drive letters whose volume label is config-2 (any case). */
 static int
@@ -53,7 +39,7 @@ lettered(char ***list, size_t *n)
                 u = win_utf8(label);
                 if (u != NULL && ascii_ieq(u, "config-2")) {
                         root = win_utf8(d);
-                        if (root == NULL || list_add(list, n, root) < 0) {
+                        if (root == NULL || strlist_add(list, n, root) < 0) {
                                 free(root);
                                 free(u);
                                 return -VA_E_NOMEM;
@@ -101,7 +87,7 @@ raw(char ***list, size_t *n)
                                 (void)snprintf(cand, sizeof(cand), "%s@%lld+%lld", cname,
                                                (long long)pi->StartingOffset.QuadPart,
                                                (long long)pi->PartitionLength.QuadPart);
-                                if (list_add(list, n, cand) < 0) {
+                                if (strlist_add(list, n, cand) < 0) {
                                         free(lay);
                                         CloseHandle(h);
                                         return -VA_E_NOMEM;
@@ -111,7 +97,7 @@ raw(char ***list, size_t *n)
                 free(lay);
                 CloseHandle(h);
                 /* an ISO written to a whole disk has no partition table */
-                if (list_add(list, n, cname) < 0)
+                if (strlist_add(list, n, cname) < 0)
                         return -VA_E_NOMEM;
         }
         return 0;

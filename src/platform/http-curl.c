@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/secret.h"
+#include "base/buf.h"
 
 /* The libcurl calls used here, resolved from the library once. */
 static struct {
@@ -78,8 +78,7 @@ api_load(void)
 }
 
 struct body {
-        char *buf;
-        size_t len, cap, max;
+        struct va_buf buf;
         int too_big;
 };
 
@@ -87,42 +86,18 @@ static size_t
 body_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
         struct body *b = userdata;
-        size_t n = size * nmemb;
+        int r = va_buf_append(&b->buf, ptr, size * nmemb);
 
-        if (b->len + n > b->max) {
+        if (r == -VA_E_TOOBIG)
                 b->too_big = 1;
-                return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
-        }
-        if (b->len + n + 1 > b->cap) {
-                size_t ncap = b->cap ? b->cap : 16384;
-                char *nb;
-
-                while (ncap < b->len + n + 1)
-                        ncap *= 2;
-                nb = malloc(ncap);
-                if (nb == NULL)
-                        return 0;
-                /* copy rather than realloc so the old block can be wiped: it
-                 * may hold CHAP secrets from the metadata */
-                if (b->buf != NULL) {
-                        memcpy(nb, b->buf, b->len);
-                        va_secure_zero(b->buf, b->cap);
-                        free(b->buf);
-                }
-                b->buf = nb;
-                b->cap = ncap;
-        }
-        memcpy(b->buf + b->len, ptr, n);
-        b->len += n;
-        b->buf[b->len] = '\0';
-        return n;
+        return r < 0 ? 0 : size * nmemb; /* 0 aborts with CURLE_WRITE_ERROR */
 }
 
 int
 plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat_http_response *ret,
               struct va_err *err)
 {
-        struct body b = { NULL, 0, 0, max_body, 0 };
+        struct body b = { VA_BUF_INIT(max_body), 0 };
         char errbuf[CURL_ERROR_SIZE] = "";
         CURL *c;
         CURLcode cc;
@@ -183,7 +158,7 @@ plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat
                 break;
         case CURLE_PARTIAL_FILE:
                 r = va_err_set(err, VA_E_IO, "%s: truncated body: %zu of %lld bytes received", url,
-                               b.len, (long long)clen);
+                               b.buf.len, (long long)clen);
                 break;
         case CURLE_UNSUPPORTED_PROTOCOL:
         case CURLE_URL_MALFORMAT:
@@ -197,25 +172,11 @@ plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat
         }
         api.easy_cleanup(c);
         if (r < 0) {
-                if (b.buf != NULL)
-                        va_secure_zero(b.buf, b.cap);
-                free(b.buf);
+                va_buf_free(&b.buf);
                 return r;
         }
         ret->status = status;
-        ret->body = b.buf;
-        ret->len = b.len;
+        ret->body = b.buf.data;
+        ret->len = b.buf.len;
         return 0;
-}
-
-void
-plat_http_response_free(struct plat_http_response *r)
-{
-        if (r == NULL)
-                return;
-        if (r->body != NULL)
-                va_secure_zero(r->body, r->len);
-        free(r->body);
-        r->body = NULL;
-        r->len = 0;
 }

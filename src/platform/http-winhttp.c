@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/secret.h"
+#include "base/buf.h"
 #include "platform/platform.h"
 #include "platform/win32-util.h"
 
@@ -44,8 +44,7 @@ plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat
         DWORD status = 0, size = sizeof(status), clen = 0, clen_size = sizeof(clen);
         DWORD feature = WINHTTP_DISABLE_REDIRECTS;
         int have_clen, r = 0;
-        char *body = NULL;
-        size_t len = 0, cap = 0;
+        struct va_buf body = VA_BUF_INIT(max_body);
 
         memset(ret, 0, sizeof(*ret));
         if (wurl == NULL)
@@ -108,80 +107,49 @@ plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat
                 if (!WinHttpQueryDataAvailable(req, &avail)) {
                         DWORD e = GetLastError();
 
-                        if (have_clen && len < clen)
+                        if (have_clen && body.len < clen)
                                 r = va_err_setn(err, VA_E_IO, (long)e,
                                                 "%s: truncated body: %zu of %lu bytes received",
-                                                url, len, (unsigned long)clen);
+                                                url, body.len, (unsigned long)clen);
                         else
                                 r = map_error(e, url, timeout_ms, err);
                         goto out;
                 }
                 if (avail == 0)
                         break;
-                if (len + avail > max_body) {
+                r = va_buf_reserve(&body, avail);
+                if (r == -VA_E_TOOBIG) {
                         r = va_err_set(err, VA_E_TOOBIG, "%s: body is larger than %zu bytes", url,
                                        max_body);
                         goto out;
                 }
-                if (len + avail + 1 > cap) {
-                        size_t ncap = cap ? cap : 16384;
-                        char *nb;
-
-                        while (ncap < len + avail + 1)
-                                ncap *= 2;
-                        nb = malloc(ncap);
-                        if (nb == NULL) {
-                                r = va_err_set(err, VA_E_NOMEM, "out of memory");
-                                goto out;
-                        }
-                        if (body != NULL) {
-                                memcpy(nb, body, len);
-                                va_secure_zero(body, cap);
-                                free(body);
-                        }
-                        body = nb;
-                        cap = ncap;
+                if (r < 0) {
+                        r = va_err_set(err, VA_E_NOMEM, "out of memory");
+                        goto out;
                 }
-                if (!WinHttpReadData(req, body + len, avail, &got)) {
+                if (!WinHttpReadData(req, body.data + body.len, avail, &got)) {
                         r = map_error(GetLastError(), url, timeout_ms, err);
                         goto out;
                 }
                 if (got == 0)
                         break;
-                len += got;
+                va_buf_commit(&body, got);
         }
-        if (have_clen && len < clen) {
+        if (have_clen && body.len < clen) {
                 r = va_err_set(err, VA_E_IO, "%s: truncated body: %zu of %lu bytes received", url,
-                               len, (unsigned long)clen);
+                               body.len, (unsigned long)clen);
                 goto out;
         }
-        if (body != NULL)
-                body[len] = '\0';
         ret->status = (long)status;
-        ret->body = body;
-        ret->len = len;
-        body = NULL;
+        ret->body = body.data;
+        ret->len = body.len;
+        body.data = NULL;
 out:
-        if (body != NULL) {
-                va_secure_zero(body, cap);
-                free(body);
-        }
+        va_buf_free(&body);
         if (req != NULL)
                 WinHttpCloseHandle(req);
         if (conn != NULL)
                 WinHttpCloseHandle(conn);
         WinHttpCloseHandle(session);
         return r;
-}
-
-void
-plat_http_response_free(struct plat_http_response *r)
-{
-        if (r == NULL)
-                return;
-        if (r->body != NULL)
-                va_secure_zero(r->body, r->len);
-        free(r->body);
-        r->body = NULL;
-        r->len = 0;
 }

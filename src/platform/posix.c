@@ -29,81 +29,53 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/log.h"
-#include "base/secret.h"
+#include "base/strlist.h"
 
 extern char **environ;
+
+struct file_reader {
+        int fd;
+        const char *path;
+};
+
+static int
+file_read(void *ctx, void *p, size_t n, size_t *got, struct va_err *err)
+{
+        const struct file_reader *f = ctx;
+        ssize_t r;
+
+        do
+                r = read(f->fd, p, n);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return va_err_setn(err, VA_E_IO, errno, "%s: %s", f->path, strerror(errno));
+        *got = (size_t)r;
+        return 0;
+}
 
 int
 plat_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct va_err *err)
 {
-        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        size_t len = 0, cap = 0;
-        char *buf = NULL;
-        int r = 0;
+        struct file_reader f = { open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), path };
+        struct va_buf b = VA_BUF_INIT(max);
+        int r;
 
-        if (fd < 0) {
+        if (f.fd < 0) {
                 if (errno == ENOENT)
                         return va_err_setn(err, VA_E_NOTFOUND, errno, "%s: no such file", path);
                 if (errno == EACCES || errno == EPERM)
                         return va_err_setn(err, VA_E_PERM, errno, "%s: permission denied", path);
                 return va_err_setn(err, VA_E_IO, errno, "%s: %s", path, strerror(errno));
         }
-        for (;;) {
-                ssize_t n;
-
-                if (len == cap) {
-                        size_t ncap = cap ? cap * 2 : 16384;
-                        char *nb;
-
-                        if (ncap > max + 1)
-                                ncap = max + 1;
-                        if (ncap <= len) {
-                                r = va_err_set(err, VA_E_TOOBIG, "%s: larger than %zu bytes", path,
-                                               max);
-                                goto out;
-                        }
-                        nb = realloc(buf, ncap + 1);
-                        if (nb == NULL) {
-                                r = va_err_set(err, VA_E_NOMEM, "%s: out of memory", path);
-                                goto out;
-                        }
-                        buf = nb;
-                        cap = ncap;
-                }
-                n = read(fd, buf + len, cap - len);
-                if (n < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        r = va_err_setn(err, VA_E_IO, errno, "%s: %s", path, strerror(errno));
-                        goto out;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-                if (len > max) {
-                        r = va_err_set(err, VA_E_TOOBIG, "%s: larger than %zu bytes", path, max);
-                        goto out;
-                }
-        }
-        if (buf == NULL) {
-                buf = malloc(1);
-                if (buf == NULL) {
-                        r = va_err_set(err, VA_E_NOMEM, "%s: out of memory", path);
-                        goto out;
-                }
-        }
-        buf[len] = '\0';
-        *ret_buf = buf;
-        *ret_len = len;
-        buf = NULL;
-out:
-        if (buf != NULL) {
-                va_secure_zero(buf, cap);
-                free(buf);
-        }
-        (void)close(fd);
-        return r;
+        r = va_buf_read_all(&b, file_read, &f, path, err);
+        (void)close(f.fd);
+        if (r < 0)
+                return r;
+        *ret_buf = b.data;
+        *ret_len = b.len;
+        return 0;
 }
 
 int
@@ -214,12 +186,6 @@ plat_unlink(const char *path, struct va_err *err)
         return 0;
 }
 
-static int
-name_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int
 plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *err)
 {
@@ -236,22 +202,13 @@ plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *err)
                 return va_err_setn(err, VA_E_IO, errno, "%s: %s", path, strerror(errno));
         }
         while ((de = readdir(d)) != NULL) {
-                char **nv;
-
                 if (de->d_name[0] == '.')
                         continue;
-                nv = realloc(v, (n + 1) * sizeof(*v));
-                if (nv == NULL)
+                if (strlist_add(&v, &n, de->d_name) < 0)
                         goto nomem;
-                v = nv;
-                v[n] = strdup(de->d_name);
-                if (v[n] == NULL)
-                        goto nomem;
-                n++;
         }
         (void)closedir(d);
-        if (n > 1)
-                qsort(v, n, sizeof(*v), name_cmp);
+        strlist_sort(v, n);
         *ret = v;
         *ret_n = n;
         return 0;
@@ -668,26 +625,6 @@ plat_spawn(const char *const argv[], unsigned timeout_ms, size_t max_out,
                 ret->status = WEXITSTATUS(status);
         }
         return 0;
-}
-
-void
-plat_spawn_result_free(struct plat_spawn_result *r)
-{
-        if (r == NULL)
-                return;
-        free(r->out);
-        r->out = NULL;
-        r->outlen = 0;
-}
-
-void
-plat_string_list_free(char **list, size_t n)
-{
-        size_t i;
-
-        for (i = 0; i < n; i++)
-                free(list[i]);
-        free(list);
 }
 
 void

@@ -12,8 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/log.h"
-#include "base/secret.h"
+#include "base/strlist.h"
 #include "platform/platform.h"
 #include "platform/win32-util.h"
 
@@ -102,79 +103,45 @@ err_from_win(struct va_err *err, DWORD code, const char *path, const char *what)
                            win_strerror(code, msg, sizeof(msg)));
 }
 
+struct file_reader {
+        HANDLE h;
+        const char *path;
+};
+
+static int
+file_read(void *ctx, void *p, size_t n, size_t *got, struct va_err *err)
+{
+        const struct file_reader *f = ctx;
+        DWORD done = 0;
+
+        if (!ReadFile(f->h, p, n > 1u << 30 ? 1u << 30 : (DWORD)n, &done, NULL))
+                return err_from_win(err, GetLastError(), f->path, "read failed");
+        *got = done;
+        return 0;
+}
+
 int
 plat_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct va_err *err)
 {
         wchar_t *w = win_utf16(path);
-        HANDLE h;
-        char *buf = NULL;
-        size_t len = 0, cap = 0;
-        int r = 0;
+        struct file_reader f = { INVALID_HANDLE_VALUE, path };
+        struct va_buf b = VA_BUF_INIT(max);
+        int r;
 
         if (w == NULL)
                 return va_err_set(err, VA_E_INVAL, "%s: not a valid UTF-8 path", path);
-        h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
-                        FILE_ATTRIBUTE_NORMAL, NULL);
+        f.h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                          FILE_ATTRIBUTE_NORMAL, NULL);
         free(w);
-        if (h == INVALID_HANDLE_VALUE)
+        if (f.h == INVALID_HANDLE_VALUE)
                 return err_from_win(err, GetLastError(), path, "cannot open");
-        for (;;) {
-                DWORD got = 0;
-
-                if (len == cap) {
-                        size_t ncap = cap ? cap * 2 : 16384;
-                        char *nb;
-
-                        if (ncap > max + 1)
-                                ncap = max + 1;
-                        if (ncap <= len) {
-                                r = va_err_set(err, VA_E_TOOBIG, "%s: larger than %zu bytes", path,
-                                               max);
-                                goto out;
-                        }
-                        nb = malloc(ncap + 1);
-                        if (nb == NULL) {
-                                r = va_err_set(err, VA_E_NOMEM, "%s: out of memory", path);
-                                goto out;
-                        }
-                        if (buf != NULL) {
-                                memcpy(nb, buf, len);
-                                va_secure_zero(buf, cap);
-                                free(buf);
-                        }
-                        buf = nb;
-                        cap = ncap;
-                }
-                if (!ReadFile(h, buf + len, (DWORD)(cap - len), &got, NULL)) {
-                        r = err_from_win(err, GetLastError(), path, "read failed");
-                        goto out;
-                }
-                if (got == 0)
-                        break;
-                len += got;
-                if (len > max) {
-                        r = va_err_set(err, VA_E_TOOBIG, "%s: larger than %zu bytes", path, max);
-                        goto out;
-                }
-        }
-        if (buf == NULL) {
-                buf = malloc(1);
-                if (buf == NULL) {
-                        r = va_err_set(err, VA_E_NOMEM, "%s: out of memory", path);
-                        goto out;
-                }
-        }
-        buf[len] = '\0';
-        *ret_buf = buf;
-        *ret_len = len;
-        buf = NULL;
-out:
-        if (buf != NULL) {
-                va_secure_zero(buf, cap);
-                free(buf);
-        }
-        CloseHandle(h);
-        return r;
+        r = va_buf_read_all(&b, file_read, &f, path, err);
+        CloseHandle(f.h);
+        if (r < 0)
+                return r;
+        *ret_buf = b.data;
+        *ret_len = b.len;
+        return 0;
 }
 
 /* Owner-only files: SYSTEM and Administrators, nobody else, and no
@@ -315,12 +282,6 @@ plat_unlink(const char *path, struct va_err *err)
         return r;
 }
 
-static int
-name_cmp(const void *a, const void *b)
-{
-        return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int
 plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *err)
 {
@@ -347,25 +308,22 @@ plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *err)
                 return err_from_win(err, e, path, "cannot list");
         }
         do {
-                char **nv;
                 char *name;
+                int r;
 
                 if (fd.cFileName[0] == L'.')
                         continue;
                 name = win_utf8(fd.cFileName);
-                nv = name ? realloc(v, (n + 1) * sizeof(*v)) : NULL;
-                if (nv == NULL) {
-                        free(name);
+                r = name != NULL ? strlist_add(&v, &n, name) : -VA_E_NOMEM;
+                free(name);
+                if (r < 0) {
                         FindClose(h);
-                        plat_string_list_free(v, n);
+                        strlist_free(v, n);
                         return va_err_set(err, VA_E_NOMEM, "out of memory");
                 }
-                v = nv;
-                v[n++] = name;
         } while (FindNextFileW(h, &fd));
         FindClose(h);
-        if (n > 1)
-                qsort(v, n, sizeof(*v), name_cmp);
+        strlist_sort(v, n);
         *ret = v;
         *ret_n = n;
         return 0;
@@ -745,26 +703,6 @@ plat_spawn(const char *const argv[], unsigned timeout_ms, size_t max_out,
         out[ret->outlen] = '\0';
         ret->out = out;
         return r;
-}
-
-void
-plat_spawn_result_free(struct plat_spawn_result *r)
-{
-        if (r == NULL)
-                return;
-        free(r->out);
-        r->out = NULL;
-        r->outlen = 0;
-}
-
-void
-plat_string_list_free(char **list, size_t n)
-{
-        size_t i;
-
-        for (i = 0; i < n; i++)
-                free(list[i]);
-        free(list);
 }
 
 static HANDLE event_source;
