@@ -7,6 +7,7 @@
 
 #include "base/log.h"
 #include "base/secret.h"
+#include "base/strutil.h"
 #include "platform/platform.h"
 
 static const struct {
@@ -41,14 +42,6 @@ doc_take(struct meta_docs *d, const char *name, enum meta_doc_kind kind, char *b
         doc->buf = buf;
         doc->len = len;
         doc->kind = kind;
-}
-
-static int
-ends_with(const char *s, const char *suffix)
-{
-        size_t n = strlen(s), m = strlen(suffix);
-
-        return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
 typedef int (*doc_read_fn)(const char *name, const void *ctx, char **buf, size_t *len,
@@ -109,12 +102,12 @@ fetch_path(const char *path, struct meta_docs *ret, struct va_err *err)
 
         if (is_dir) {
                 (void)snprintf(dir, sizeof(dir), "%s%sopenstack/latest/", path,
-                               ends_with(path, "/") || ends_with(path, "\\") ? "" : "/");
+                               str_ends_with(path, "/") || str_ends_with(path, "\\") ? "" : "/");
                 (void)snprintf(name, sizeof(name), "%smeta_data.json", dir);
         } else {
                 (void)snprintf(name, sizeof(name), "%s", path);
                 dir[0] = '\0';
-                if (ends_with(path, "meta_data.json"))
+                if (str_ends_with(path, "meta_data.json"))
                         (void)snprintf(dir, sizeof(dir), "%.*s", (int)(strlen(path) - 14), path);
         }
         r = plat_read_file(name, META_DOC_MAX, &buf, &len, err);
@@ -138,7 +131,7 @@ fetch_http(const char *url, const struct meta_http_policy *p, struct meta_docs *
         size_t len;
         int r;
 
-        if (ends_with(url, "/"))
+        if (str_ends_with(url, "/"))
                 (void)snprintf(full, sizeof(full), "%sopenstack/latest/meta_data.json", url);
         else
                 (void)snprintf(full, sizeof(full), "%s", url);
@@ -153,7 +146,7 @@ fetch_http(const char *url, const struct meta_http_policy *p, struct meta_docs *
         if (r < 0)
                 return r;
         doc_take(ret, full, META_DOC_META_DATA, buf, len);
-        if (!ends_with(full, "meta_data.json"))
+        if (!str_ends_with(full, "meta_data.json"))
                 return 0;
         (void)snprintf(base, sizeof(base), "%.*s", (int)(strlen(full) - 14), full);
         read_vendor_docs(ret, base, read_http_doc, p);

@@ -9,6 +9,7 @@
 #include "base/buf.h"
 #include "base/hex.h"
 #include "base/strlist.h"
+#include "base/strutil.h"
 #include "harness.h"
 
 TEST(ascii_classes_ignore_the_locale)
@@ -267,6 +268,21 @@ TEST(array_grow_doubles_and_keeps)
         ASSERT_EQ_INT(cap, 128);
         ASSERT_EQ_INT(v[99], 99);
         free(v);
+}
+
+TEST(str_trim_end_and_ends_with)
+{
+        ASSERT_EQ_INT(str_trim_end("iqn.x \r\n", 8), 5);
+        ASSERT_EQ_INT(str_trim_end("a\tb\t", 4), 3);
+        ASSERT_EQ_INT(str_trim_end(" \n ", 3), 0);
+        ASSERT_EQ_INT(str_trim_end("", 0), 0);
+        /* only the first n bytes count */
+        ASSERT_EQ_INT(str_trim_end("ab \nxyz", 4), 2);
+        ASSERT_TRUE(str_ends_with("openstack/latest/meta_data.json", "meta_data.json"));
+        ASSERT_TRUE(str_ends_with("dir/", "/"));
+        ASSERT_TRUE(str_ends_with("x", ""));
+        ASSERT_TRUE(!str_ends_with("data.json", "meta_data.json"));
+        ASSERT_TRUE(!str_ends_with("dir\\", "/"));
 }
 
 HARNESS_MAIN()
