@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "core/batch.h"
 #include "base/log.h"
 #include "platform/platform.h"
@@ -99,18 +100,14 @@ hint_for(int rc)
 static int
 enqueue_locked(struct engine *e, enum job_kind kind, size_t vi, size_t pi)
 {
-        if (e->qlen == e->qcap) {
-                size_t ncap = e->qcap ? e->qcap * 2 : 16;
-                struct job *nq = realloc(e->queue, ncap * sizeof(*nq));
+        struct job *nq = array_grow(e->queue, &e->qcap, e->qlen, sizeof(*nq));
 
-                if (nq == NULL) {
-                        e->nomem = 1;
-                        plat_cond_broadcast(e->changed);
-                        return -VA_E_NOMEM;
-                }
-                e->queue = nq;
-                e->qcap = ncap;
+        if (nq == NULL) {
+                e->nomem = 1;
+                plat_cond_broadcast(e->changed);
+                return -VA_E_NOMEM;
         }
+        e->queue = nq;
         e->queue[e->qlen].kind = kind;
         e->queue[e->qlen].vi = vi;
         e->queue[e->qlen].pi = pi;
@@ -136,15 +133,10 @@ target_lock(struct engine *e, const struct target_path *p)
                 }
         }
         if (m == NULL) {
-                if (e->nlocks == e->caplocks) {
-                        size_t ncap = e->caplocks ? e->caplocks * 2 : 16;
-                        struct target_lock *nl = realloc(e->locks, ncap * sizeof(*nl));
+                struct target_lock *nl = array_grow(e->locks, &e->caplocks, e->nlocks, sizeof(*nl));
 
-                        if (nl != NULL) {
-                                e->locks = nl;
-                                e->caplocks = ncap;
-                        }
-                }
+                if (nl != NULL)
+                        e->locks = nl;
                 if (e->nlocks < e->caplocks) {
                         m = plat_mutex_new();
                         if (m != NULL) {
