@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
+#include "base/ascii.h"
 #include "base/log.h"
 
 enum reconcile_answer
@@ -55,7 +57,7 @@ reconcile_list_key(const char *source, char *buf, size_t len)
         if (n > 0 && rest[n - 1] == ']') {
                 size_t k = n - 1;
 
-                while (k > 0 && rest[k - 1] >= '0' && rest[k - 1] <= '9')
+                while (k > 0 && ascii_isdigit(rest[k - 1]))
                         k--;
                 if (k > 0 && rest[k - 1] == '[' && k < n - 1)
                         n = k - 1;
@@ -73,20 +75,16 @@ reconcile_memory_free(struct reconcile_memory *m)
 static struct reconcile_entry *
 entry_get(struct reconcile_memory *m, const char *id)
 {
+        struct reconcile_entry *nv;
         size_t i;
 
         for (i = 0; i < m->n; i++)
                 if (strcmp(m->v[i].id, id) == 0)
                         return &m->v[i];
-        if (m->n == m->cap) {
-                size_t ncap = m->cap ? m->cap * 2 : 16;
-                struct reconcile_entry *nv = realloc(m->v, ncap * sizeof(*nv));
-
-                if (nv == NULL)
-                        return NULL;
-                m->v = nv;
-                m->cap = ncap;
-        }
+        nv = array_grow(m->v, &m->cap, m->n, sizeof(*nv));
+        if (nv == NULL)
+                return NULL;
+        m->v = nv;
         memset(&m->v[m->n], 0, sizeof(m->v[0]));
         (void)snprintf(m->v[m->n].id, sizeof(m->v[0].id), "%s", id);
         return &m->v[m->n++];
