@@ -107,16 +107,6 @@ others_load(const char *state_dir, const char *skip, struct attached_volume **re
         plat_string_list_free(ids, n);
 }
 
-static void
-others_free(struct attached_volume *v, size_t n)
-{
-        size_t i;
-
-        for (i = 0; i < n; i++)
-                attached_volume_clear(&v[i]);
-        free(v);
-}
-
 static int
 cmd_detach_exec(struct cli *c)
 {
@@ -179,7 +169,7 @@ cmd_detach_exec(struct cli *c)
 
                         others_load(state_dir, ids[i], &others, &nothers);
                         r = detach_volume_among(ops, ini, &av, others, nothers, c->force, &err);
-                        others_free(others, nothers);
+                        attached_volumes_free(others, nothers);
                         attached_volume_clear(&av);
                 }
                 if (r < 0) {

@@ -15,6 +15,18 @@ attached_volume_clear(struct attached_volume *av)
         av->npaths = 0;
 }
 
+void
+attached_volumes_free(struct attached_volume *v, size_t n)
+{
+        size_t i;
+
+        if (v == NULL)
+                return;
+        for (i = 0; i < n; i++)
+                attached_volume_clear(&v[i]);
+        free(v);
+}
+
 /* The live session to (portal, target), found by address and name rather
  * than by the handle remembered at attach time: a session that was
  * re-established since then has a new handle. */

@@ -25,6 +25,8 @@ struct attached_volume {
 };
 
 void attached_volume_clear(struct attached_volume *av);
+/* Clears n volumes and frees the array; NULL is a no-op. */
+void attached_volumes_free(struct attached_volume *v, size_t n);
 
 /* Detaches one volume. -VA_E_BUSY (nothing done) when its device is in use
  * and force is not set. Problems with individual paths are collected; the

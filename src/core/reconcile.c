@@ -285,16 +285,6 @@ refresh(const struct initiator_ops *ops, struct initiator *ini, const struct ini
         return av->npaths > 0 && present == av->npaths;
 }
 
-static void
-attached_free(struct attached_volume *v, size_t n)
-{
-        size_t i;
-
-        for (i = 0; i < n; i++)
-                attached_volume_clear(&v[i]);
-        free(v);
-}
-
 /* Detaches the volume at a, unless its device is in use: device_in_use is
  * asked first (the same check detach makes, with its wait for udev) for
  * the reason to report, and detach asks again, so a user who comes in
@@ -539,6 +529,6 @@ out:
         free(gone);
         free(att);
         free(ses);
-        attached_free(av, nav);
+        attached_volumes_free(av, nav);
         return r;
 }
