@@ -7,6 +7,7 @@
 
 #include "backend/nodedb.h"
 #include "base/log.h"
+#include "base/strutil.h"
 #include "platform/platform.h"
 
 #define ADM_OUT_MAX (64 * 1024)
@@ -21,9 +22,7 @@ iscsiadm_tail(const char *out, char *buf, size_t len)
         buf[0] = '\0';
         if (out == NULL)
                 return;
-        end = out + strlen(out);
-        while (end > out && (end[-1] == '\n' || end[-1] == ' '))
-                end--;
+        end = out + str_trim_end(out, strlen(out));
         /* The last "iscsiadm: ..." line says what went wrong; stdout's
          * progress lines ("Logging in to ...") come after it in the pipe
          * because stdout is flushed only at exit. */

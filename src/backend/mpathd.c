@@ -15,6 +15,7 @@
 #include <mpath_cmd.h>
 
 #include "base/log.h"
+#include "base/strutil.h"
 #include "platform/platform.h"
 
 static struct {
@@ -86,9 +87,8 @@ mpathd_command(const char *cmd, unsigned timeout_ms, char *reply, size_t len, st
                 return va_err_set(err, VA_E_TIMEOUT, "multipathd %s: no answer within %u ms", cmd,
                                   timeout_ms);
         }
-        n = strlen(answer);
-        while (n > 0 && (answer[n - 1] == '\n' || answer[n - 1] == ' '))
-                answer[--n] = '\0';
+        n = str_trim_end(answer, strlen(answer));
+        answer[n] = '\0';
         (void)va_log_quote(answer, shown, sizeof(shown));
         if (reply != NULL)
                 (void)snprintf(reply, len, "%s", shown);

@@ -19,6 +19,7 @@
 #include "backend/sysfs.h"
 #include "backend/wwids.h"
 #include "base/log.h"
+#include "base/strutil.h"
 #include "platform/platform.h"
 
 static int
@@ -36,11 +37,7 @@ run(const char *const *argv, unsigned timeout_ms, char *tail, size_t len)
         }
         status = res.exited ? res.status : -1;
         if (tail != NULL) {
-                size_t n = res.outlen;
-
-                while (n > 0 && (res.out[n - 1] == '\n' || res.out[n - 1] == ' '))
-                        n--;
-                res.out[n] = '\0';
+                res.out[str_trim_end(res.out, res.outlen)] = '\0';
                 (void)va_log_quote(strrchr(res.out, '\n') ? strrchr(res.out, '\n') + 1 : res.out,
                                    tail, len);
         }

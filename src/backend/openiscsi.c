@@ -21,6 +21,7 @@
 #include "backend/nodedb.h"
 #include "backend/sendtargets.h"
 #include "base/log.h"
+#include "base/strutil.h"
 #include "platform/platform.h"
 
 struct initiator {
@@ -122,10 +123,8 @@ oi_get_name(struct initiator *ini, char *buf, size_t len, struct va_err *err)
                 size_t n = nl ? (size_t)(nl - line) : tlen - i;
 
                 if (n > 14 && strncmp(line, "InitiatorName=", 14) == 0) {
-                        size_t v = n - 14;
+                        size_t v = str_trim_end(line + 14, n - 14);
 
-                        while (v > 0 && (line[14 + v - 1] == ' ' || line[14 + v - 1] == '\r'))
-                                v--;
                         if (v >= len)
                                 v = len - 1;
                         memcpy(buf, line + 14, v);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/strutil.h"
+
 int
 sysfs_read_attr(const char *path, char *buf, size_t len)
 {
@@ -22,9 +24,7 @@ sysfs_read_attr(const char *path, char *buf, size_t len)
         (void)close(fd);
         if (n < 0)
                 return -1;
-        buf[n] = '\0';
-        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-                buf[--n] = '\0';
+        buf[str_trim_end(buf, (size_t)n)] = '\0';
         return 0;
 }
 
