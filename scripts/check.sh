@@ -75,7 +75,15 @@ windows() {
 
 lab() {
         if [ -x tests/lab/run.sh ]; then
-                tests/lab/run.sh --bin "$root/build/volattach" --file "$root/tests/fixtures/metadata" --all >"$results/lab.txt" 2>&1
+                # the soak (2080) runs a sample of its cycles under the ASan
+                # build, packed as volattach-asan when the unit stage built it
+                asan=
+                if [ -x "$root/build-asan/volattach" ]; then
+                        cp "$root/build-asan/volattach" "$root/build-asan/volattach-asan"
+                        asan="--bin $root/build-asan/volattach-asan"
+                fi
+                # shellcheck disable=SC2086
+                tests/lab/run.sh --bin "$root/build/volattach" $asan --file "$root/tests/fixtures/metadata" --all >"$results/lab.txt" 2>&1
                 rc=$?
                 cat "$results/lab.txt" | tail -30
                 return $rc

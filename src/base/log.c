@@ -96,17 +96,56 @@ stderr_sink(int level, const char *msg, void *ctx)
 }
 
 void
+va_log_escape(const char *s, char *buf, unsigned long len)
+{
+        static const char hex[] = "0123456789abcdef";
+        unsigned long o = 0;
+
+        if (len == 0)
+                return;
+        for (; *s != '\0'; s++) {
+                unsigned char c = (unsigned char)*s;
+                /* C0 controls and DEL, and the C1 controls (U+0080..U+009F,
+                 * 0xc2 0x80..0x9f in UTF-8: CSI is one of them) */
+                int c1 = c == 0xc2 && (unsigned char)s[1] >= 0x80 && (unsigned char)s[1] <= 0x9f;
+                int esc = c < 0x20 || c == 0x7f || c1;
+
+                if (o + (esc ? (c1 ? 8u : 4u) : 1u) + 1 > len)
+                        break;
+                if (!esc) {
+                        buf[o++] = (char)c;
+                        continue;
+                }
+                if (c1) {
+                        memcpy(buf + o, "\\xc2", 4);
+                        o += 4;
+                        c = (unsigned char)*++s;
+                }
+                buf[o++] = '\\';
+                buf[o++] = 'x';
+                buf[o++] = hex[c >> 4];
+                buf[o++] = hex[c & 15];
+        }
+        buf[o] = '\0';
+}
+
+void
 va_log(int level, const char *fmt, ...)
 {
-        char msg[2048];
+        char raw[2048], msg[2048];
         va_list ap;
         size_t i;
 
         if (level > log_level)
                 return;
         va_start(ap, fmt);
-        (void)vsnprintf(msg, sizeof(msg), fmt, ap);
+        (void)vsnprintf(raw, sizeof(raw), fmt, ap);
         va_end(ap);
+        /* every sink gets one line without control characters, whatever a
+         * message holds (a value from metadata, a helper's output, an
+         * errno text): no forged line, no journal "<0>" prefix, no
+         * terminal escape */
+        va_log_escape(raw, msg, sizeof(msg));
         if (log_sink != NULL)
                 log_sink(level, msg, log_sink_ctx);
         else
@@ -146,5 +185,29 @@ va_log_quote(const char *s, char *buf, unsigned long len)
                 }
         }
         buf[o] = '\0';
+        return buf;
+}
+
+const char *
+va_url_redact(const char *url, char *buf, unsigned long len)
+{
+        const char *auth, *end, *at = NULL, *p;
+        int n;
+
+        if (len == 0)
+                return "";
+        auth = strstr(url, "://");
+        auth = auth != NULL ? auth + 3 : url;
+        end = auth + strcspn(auth, "/?#");
+        /* RFC 3986 3.2.1: userinfo ends at the last '@' of the authority */
+        for (p = auth; p < end; p++)
+                if (*p == '@')
+                        at = p;
+        if (at == NULL)
+                n = snprintf(buf, len, "%s", url);
+        else
+                n = snprintf(buf, len, "%.*s(credentials hidden)%s", (int)(auth - url), url, at);
+        if (n < 0 || (unsigned long)n >= len)
+                (void)snprintf(buf, len, "%s", "(URL too long to show)");
         return buf;
 }

@@ -35,9 +35,19 @@ const char *va_log_level_name(int level);
 /* Parses "error|warning|notice|info|debug"; -1 if unknown. */
 int va_log_level_parse(const char *s);
 
+/* Copies s into buf with control characters (C0, DEL, and C1 as UTF-8)
+ * escaped as \xNN, cut at len-1 bytes; va_log passes every message through
+ * it before any sink sees it. */
+void va_log_escape(const char *s, char *buf, unsigned long len);
+
 /* Copies s into buf with control characters and non-ASCII bytes escaped as
  * \xNN and the result cut at len-1 bytes ("..." marks the cut), so a value
  * from metadata cannot forge log lines or terminal escapes. */
 const char *va_log_quote(const char *s, char *buf, unsigned long len);
+
+/* Copies a URL into buf with any userinfo ("user:password@") replaced, so
+ * a credential in a metadata URL never reaches a message. The one place
+ * URLs are redacted. */
+const char *va_url_redact(const char *url, char *buf, unsigned long len);
 
 #endif

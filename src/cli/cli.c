@@ -22,6 +22,7 @@ enum opt_id {
         OPT_HTTP_TIMEOUT_MS,
         OPT_HTTP_ATTEMPTS,
         OPT_HTTP_BACKOFF_MS,
+        OPT_METADATA_DEADLINE,
         OPT_JSON,
         OPT_JOBS,
         OPT_TIMEOUT,
@@ -66,6 +67,9 @@ static const struct option options[] = {
         { OPT_HTTP_ATTEMPTS, "--http-attempts", NULL, "N", CLI_OPT_METADATA,
           "metadata requests in all, with backoff (default 5)" },
         { OPT_HTTP_BACKOFF_MS, "--http-backoff-ms", NULL, "MS", CLI_OPT_METADATA, NULL },
+        { OPT_METADATA_DEADLINE, "--metadata-deadline", NULL, "S", CLI_OPT_METADATA,
+          "all metadata requests of the run, retries\nincluded, end within S seconds (default "
+          "30)" },
         { OPT_JSON, "--json", NULL, NULL, CLI_OPT_JSON, "machine-readable output on stdout" },
         { OPT_JOBS, "--jobs", NULL, "N", CLI_OPT_JOBS, "parallel logins (default 16)" },
         { OPT_TIMEOUT, "--timeout", NULL, "S", CLI_OPT_TIMEOUT,
@@ -175,7 +179,11 @@ option_print(FILE *f, const struct option *o)
                 (void)snprintf(spelled, sizeof(spelled), "%s %s", o->name, o->arg);
         else
                 (void)snprintf(spelled, sizeof(spelled), "%s", o->name);
-        fprintf(f, "  %-20s ", spelled);
+        /* a long name gets the help text on the next line, in the column */
+        if (strlen(spelled) > 20)
+                fprintf(f, "  %s\n%23s", spelled, "");
+        else
+                fprintf(f, "  %-20s ", spelled);
         while ((nl = strchr(h, '\n')) != NULL) {
                 fprintf(f, "%.*s\n%23s", (int)(nl - h), h, "");
                 h = nl + 1;
@@ -332,6 +340,11 @@ option_apply(struct cli *c, struct parse *p, const struct option *o, const char 
                 if (c->meta.http.backoff_max_ms < u)
                         c->meta.http.backoff_max_ms = u;
                 break;
+        case OPT_METADATA_DEADLINE:
+                if (parse_uint(o->name, val, 1, 3600, &u) < 0)
+                        return -1;
+                c->meta.deadline_ms = u * 1000;
+                break;
         case OPT_JSON:
                 c->json = 1;
                 break;
@@ -439,6 +452,7 @@ cli_parse(int argc, char **argv, struct cli *c)
         c->meta.spec = "auto";
         c->meta.service_url = META_SERVICE_URL;
         c->meta.http = (struct meta_http_policy)META_HTTP_POLICY_DEFAULT;
+        c->meta.deadline_ms = META_DEADLINE_MS_DEFAULT;
         c->jobs = 16;
         c->device_timeout_s = 30;
         c->login_deadline_s = 60;
@@ -482,6 +496,11 @@ cli_parse(int argc, char **argv, struct cli *c)
                 if (o->id == OPT_VERSION) {
                         (void)cmd_version_exec(c);
                         return -1;
+                }
+                /* a flag takes no value: --json=no would otherwise turn it on */
+                if (o->arg == NULL && val != NULL) {
+                        fprintf(stderr, "volattach: %s takes no value (given '%s')\n", a, val);
+                        goto usage;
                 }
                 if (o->arg != NULL && val == NULL) {
                         if (i + 1 >= argc) {

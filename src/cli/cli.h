@@ -106,4 +106,14 @@ void cli_attach_options(const struct cli *c, struct attach_options *o);
 /* The worse of two exit codes, for combining per-step outcomes. */
 int cli_exit_worst(int a, int b);
 
+/* attach and detach change the host and the state files: one run at a
+ * time per state directory. Runs fn with STATE_DIR/lock held and returns
+ * its exit status; a second run waits for the first, up to
+ * CLI_LOCK_WAIT_MS, then fails with EXIT_ENV. */
+#define CLI_LOCK_WAIT_MS (300u * 1000u)
+struct initiator_ops;
+int cli_run_locked(struct cli *c, const struct initiator_ops *ops, const char *state_dir,
+                   int (*fn)(struct cli *c, const struct initiator_ops *ops,
+                             const char *state_dir));
+
 #endif

@@ -165,11 +165,25 @@ attach_text(const struct volume_set *set, const struct attach_report *rep)
                volume_set_count(set, ITEM_REJECTED), (double)rep->elapsed_ms / 1000.0);
 }
 
+static int attach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_dir);
+
 static int
 cmd_attach_exec(struct cli *c)
 {
         const struct initiator_ops *ops;
         const char *state_dir = c->state_dir ? c->state_dir : plat_state_dir();
+        int code;
+
+        code = cli_host_command(c, &ops);
+        if (code != EXIT_OK)
+                return code;
+        return cli_run_locked(c, ops, state_dir, attach_locked);
+}
+
+/* The run itself, with the state directory's lock held. */
+static int
+attach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_dir)
+{
         struct attach_options o;
         struct attach_report rep;
         struct meta_docs docs;
@@ -179,11 +193,8 @@ cmd_attach_exec(struct cli *c)
         size_t i;
         int code, r;
 
-        code = cli_host_command(c, &ops);
-        if (code != EXIT_OK)
-                return code;
         code = cli_load(c, &docs, &set);
-        if (code == EXIT_ENV || code == EXIT_BADMETA) {
+        if (code == EXIT_ENV || code == EXIT_BADMETA || code == EXIT_USAGE) {
                 meta_docs_free(&docs);
                 return code;
         }

@@ -27,7 +27,7 @@ from_metadata(const struct cli *c, const struct initiator_ops *ops, struct initi
         code = cli_load(c, &docs, &set);
         va_log_set_level(level);
         meta_docs_free(&docs);
-        if (code == EXIT_ENV || code == EXIT_BADMETA)
+        if (code == EXIT_ENV || code == EXIT_BADMETA || code == EXIT_USAGE)
                 return va_err_set(err, VA_E_NOTFOUND,
                                   "volume %s: no state file, and no readable metadata", id);
         memset(av, 0, sizeof(*av));
@@ -107,16 +107,14 @@ others_load(const char *state_dir, const char *skip, struct attached_volume **re
         plat_string_list_free(ids, n);
 }
 
+static int detach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_dir);
+
 static int
 cmd_detach_exec(struct cli *c)
 {
         const struct initiator_ops *ops = initiator_backend(c->backend);
         const char *state_dir = c->state_dir ? c->state_dir : plat_state_dir();
-        struct initiator *ini = NULL;
-        struct va_err err;
-        char **ids = NULL;
-        size_t n = 0, i, ok = 0;
-        int code = EXIT_OK, r;
+        size_t i;
 
         if (ops == NULL) {
                 fprintf(stderr, "volattach: unknown backend '%s'\n", c->backend);
@@ -137,6 +135,19 @@ cmd_detach_exec(struct cli *c)
                 va_log(VA_LOG_ERR, "detach needs root (Administrator on Windows)");
                 return EXIT_ENV;
         }
+        return cli_run_locked(c, ops, state_dir, detach_locked);
+}
+
+/* The detach itself, with the state directory's lock held. */
+static int
+detach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_dir)
+{
+        struct initiator *ini = NULL;
+        struct va_err err;
+        char **ids = NULL;
+        size_t n = 0, i, ok = 0;
+        int code = EXIT_OK, r;
+
         va_err_clear(&err);
         if (c->all) {
                 if (state_list(state_dir, &ids, &n, &err) < 0) {

@@ -101,7 +101,7 @@ cmd_plan_exec(struct cli *c)
                 return EXIT_USAGE;
         }
         code = cli_load(c, &docs, &set);
-        if (code == EXIT_ENV || code == EXIT_BADMETA) {
+        if (code == EXIT_ENV || code == EXIT_BADMETA || code == EXIT_USAGE) {
                 if (c->json) {
                         cJSON *root = cJSON_CreateObject();
 

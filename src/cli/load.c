@@ -34,10 +34,19 @@ cli_load(const struct cli *c, struct meta_docs *docs, struct volume_set *set)
         int r;
 
         va_err_clear(&err);
+        memset(docs, 0, sizeof(*docs));
+        /* a --metadata or --metadata-url too long to use is the caller's
+         * mistake, told before anything is read */
+        if (meta_source_check(&c->meta, &err) < 0) {
+                va_log(VA_LOG_ERR, "%s", err.msg);
+                return EXIT_USAGE;
+        }
         r = meta_fetch(&c->meta, docs, &err);
         if (r < 0) {
                 va_log(VA_LOG_ERR, "cannot read metadata: %s", err.msg);
-                return EXIT_ENV;
+                /* a document over the 1 MiB bound is unusable metadata (3),
+                 * like one that is not JSON, wherever it came from */
+                return r == -VA_E_TOOBIG ? EXIT_BADMETA : EXIT_ENV;
         }
         va_log(VA_LOG_INFO, "metadata from %s", docs->origin);
         if (docs->none) {
@@ -88,4 +97,30 @@ cli_attach_options(const struct cli *c, struct attach_options *o)
         o->login_deadline_ms = c->login_deadline_s * 1000u;
         o->login_attempt_ms = 15000;
         o->enforce_multipath = c->enforce_multipath;
+}
+
+int
+cli_run_locked(struct cli *c, const struct initiator_ops *ops, const char *state_dir,
+               int (*fn)(struct cli *c, const struct initiator_ops *ops, const char *state_dir))
+{
+        struct plat_lock *lock = NULL;
+        char path[1024];
+        struct va_err err;
+        int n, code;
+
+        va_err_clear(&err);
+        n = snprintf(path, sizeof(path), "%s/lock", state_dir);
+        if (n < 0 || (size_t)n >= sizeof(path)) {
+                va_log(VA_LOG_ERR, "the state directory path is too long (%zu bytes)",
+                       strlen(state_dir));
+                return EXIT_ENV;
+        }
+        if (plat_mkdir_p(state_dir, 0700, &err) < 0 ||
+            plat_lock_acquire(path, CLI_LOCK_WAIT_MS, &lock, &err) < 0) {
+                va_log(VA_LOG_ERR, "%s", err.msg);
+                return EXIT_ENV;
+        }
+        code = fn(c, ops, state_dir);
+        plat_lock_release(lock);
+        return code;
 }

@@ -52,7 +52,8 @@ main(int argc, char **argv)
                 va_log_add_tee(plat_syslog_sink, NULL);
         }
         if (c.log_file != NULL) {
-                FILE *f = fopen(c.log_file, "a");
+                /* "e": O_CLOEXEC, so no helper inherits the log */
+                FILE *f = fopen(c.log_file, "ae");
 
                 if (f == NULL) {
                         fprintf(stderr, "volattach: cannot open log file '%s': %s\n", c.log_file,

@@ -160,6 +160,11 @@ service_cmdline(const struct cli *c, wchar_t *cmd, size_t cap)
                 r |= cmd_add(cmd, cap, &o, "--http-attempts");
                 r |= cmd_add(cmd, cap, &o, num);
         }
+        if (c->meta.deadline_ms != META_DEADLINE_MS_DEFAULT) {
+                (void)snprintf(num, sizeof(num), "%u", c->meta.deadline_ms / 1000);
+                r |= cmd_add(cmd, cap, &o, "--metadata-deadline");
+                r |= cmd_add(cmd, cap, &o, num);
+        }
         (void)snprintf(num, sizeof(num), "%u", c->device_timeout_s);
         r |= cmd_add(cmd, cap, &o, "--timeout");
         r |= cmd_add(cmd, cap, &o, num);

@@ -11,10 +11,17 @@
 
 #define STATE_FILE_MAX (64 * 1024)
 
-static void
-path_for(const char *dir, const char *id, char *buf, size_t len)
+/* Never cut: a cut path would name another file. */
+static int
+path_for(const char *dir, const char *id, char *buf, size_t len, struct va_err *err)
 {
-        (void)snprintf(buf, len, "%s/volumes/%s.json", dir, id);
+        int n = snprintf(buf, len, "%s/volumes/%s.json", dir, id);
+
+        if (n < 0 || (size_t)n >= len)
+                return va_err_set(err, VA_E_INVAL,
+                                  "the state directory path is too long (%zu bytes; at most %zu)",
+                                  strlen(dir), len - sizeof("/volumes/.json") - VOLUME_ID_LEN);
+        return 0;
 }
 
 static cJSON *
@@ -38,44 +45,110 @@ device_json(const struct initiator_device *d)
         return o;
 }
 
+/* A state file is input: the state directory is root-only, but what it
+ * holds is checked like metadata before anything uses or prints it. A
+ * field that fails sets *bad to its name. */
 static void
-str_field(const cJSON *o, const char *key, char *buf, size_t len)
+str_field(const cJSON *o, const char *key, char *buf, size_t len, const char **bad)
 {
         const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+        size_t i;
 
         buf[0] = '\0';
-        if (cJSON_IsString(j))
-                (void)snprintf(buf, len, "%s", j->valuestring);
+        if (j == NULL || cJSON_IsNull(j))
+                return;
+        if (!cJSON_IsString(j) || strlen(j->valuestring) >= len) {
+                *bad = key;
+                return;
+        }
+        for (i = 0; j->valuestring[i] != '\0'; i++) {
+                unsigned char c = (unsigned char)j->valuestring[i];
+
+                if (c < 0x20 || c == 0x7f) {
+                        *bad = key;
+                        return;
+                }
+        }
+        memcpy(buf, j->valuestring, strlen(j->valuestring) + 1);
 }
 
-static double
-num_field(const cJSON *o, const char *key)
+/* An integer 0..max, checked as a double before any cast: a cast of an
+ * out-of-range double to an unsigned type is undefined behaviour. */
+static uint64_t
+uint_field(const cJSON *o, const char *key, double max, const char **bad)
 {
         const cJSON *j = cJSON_GetObjectItemCaseSensitive(o, key);
+        double v;
 
-        return cJSON_IsNumber(j) ? j->valuedouble : 0;
+        if (j == NULL)
+                return 0;
+        if (!cJSON_IsNumber(j)) {
+                *bad = key;
+                return 0;
+        }
+        v = j->valuedouble;
+        /* NaN fails both comparisons; the cast is done only in range */
+        if (!(v >= 0 && v <= max) || (double)(uint64_t)v != v) {
+                *bad = key;
+                return 0;
+        }
+        return (uint64_t)v;
+}
+
+/* A device name is a kernel or Windows name (sdb, dm-3, PhysicalDrive2):
+ * it is put into /sys paths, so no '/' and no leading dot. */
+static int
+device_name_ok(const char *s)
+{
+        size_t i;
+
+        if (s[0] == '.')
+                return 0;
+        for (i = 0; s[i] != '\0'; i++) {
+                char c = s[i];
+
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == ':'))
+                        return 0;
+        }
+        return 1;
+}
+
+/* /dev/... on Linux, \\.\... on Windows; empty when none was found. */
+static int
+device_path_ok(const char *s)
+{
+        return s[0] == '\0' || (strncmp(s, "/dev/", 5) == 0 && strstr(s, "/../") == NULL) ||
+               strncmp(s, "\\\\.\\", 4) == 0;
 }
 
 static void
-device_from_json(const cJSON *o, struct initiator_device *d)
+device_from_json(const cJSON *o, struct initiator_device *d, const char **bad)
 {
         char kind[16];
 
         memset(d, 0, sizeof(*d));
         if (!cJSON_IsObject(o))
                 return;
-        str_field(o, "kind", kind, sizeof(kind));
+        str_field(o, "kind", kind, sizeof(kind), bad);
         d->kind =
             strcmp(kind, "multipath") == 0 ? INITIATOR_DEVICE_MULTIPATH : INITIATOR_DEVICE_DISK;
-        str_field(o, "path", d->path, sizeof(d->path));
-        str_field(o, "by_path", d->by_path, sizeof(d->by_path));
-        str_field(o, "name", d->name, sizeof(d->name));
-        str_field(o, "wwid", d->wwid, sizeof(d->wwid));
-        str_field(o, "serial", d->serial, sizeof(d->serial));
-        d->size_bytes = (uint64_t)num_field(o, "size_bytes");
+        str_field(o, "path", d->path, sizeof(d->path), bad);
+        if (!device_path_ok(d->path))
+                *bad = "device.path";
+        str_field(o, "by_path", d->by_path, sizeof(d->by_path), bad);
+        if (!device_path_ok(d->by_path))
+                *bad = "device.by_path";
+        str_field(o, "name", d->name, sizeof(d->name), bad);
+        if (!device_name_ok(d->name))
+                *bad = "device.name";
+        str_field(o, "wwid", d->wwid, sizeof(d->wwid), bad);
+        str_field(o, "serial", d->serial, sizeof(d->serial), bad);
+        /* 2^53: every byte count a double holds exactly */
+        d->size_bytes = uint_field(o, "size_bytes", 9007199254740992.0, bad);
         d->read_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "read_only"));
-        str_field(o, "session", d->session, sizeof(d->session));
-        d->host_lun = (unsigned)num_field(o, "host_lun");
+        str_field(o, "session", d->session, sizeof(d->session), bad);
+        d->host_lun = (unsigned)uint_field(o, "host_lun", 4294967295.0, bad);
 }
 
 int
@@ -116,10 +189,10 @@ state_save(const char *state_dir, const struct attach_result *res, struct va_err
                 return va_err_set(err, VA_E_NOMEM, "out of memory");
         (void)snprintf(dir, sizeof(dir), "%s/volumes", state_dir);
         r = plat_mkdir_p(dir, 0700, err);
-        if (r == 0) {
-                path_for(state_dir, res->vol->id, path, sizeof(path));
+        if (r == 0)
+                r = path_for(state_dir, res->vol->id, path, sizeof(path), err);
+        if (r == 0)
                 r = plat_write_file_atomic(path, text, strlen(text), 0600, err);
-        }
         free(text);
         return r;
 }
@@ -132,12 +205,15 @@ state_load(const char *state_dir, const char *id, struct attached_volume *ret, s
         size_t len, i = 0;
         cJSON *root;
         const cJSON *paths, *p;
+        const char *bad = NULL;
         int r;
 
         memset(ret, 0, sizeof(*ret));
         if (!uuid_is_canonical(id))
                 return va_err_set(err, VA_E_INVAL, "'%.40s' is not a volume id (a UUID)", id);
-        path_for(state_dir, id, path, sizeof(path));
+        r = path_for(state_dir, id, path, sizeof(path), err);
+        if (r < 0)
+                return r;
         r = plat_read_file(path, STATE_FILE_MAX, &buf, &len, err);
         if (r == -VA_E_NOTFOUND) {
                 va_err_clear(err);
@@ -154,10 +230,10 @@ state_load(const char *state_dir, const char *id, struct attached_volume *ret, s
                 cJSON_Delete(root);
                 return va_err_set(err, VA_E_PARSE, "%s: not a volattach state file", path);
         }
-        str_field(root, "id", ret->id, sizeof(ret->id));
-        str_field(root, "source", ret->source, sizeof(ret->source));
+        str_field(root, "id", ret->id, sizeof(ret->id), &bad);
+        str_field(root, "source", ret->source, sizeof(ret->source), &bad);
         ret->read_only = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "read_only"));
-        device_from_json(cJSON_GetObjectItemCaseSensitive(root, "device"), &ret->device);
+        device_from_json(cJSON_GetObjectItemCaseSensitive(root, "device"), &ret->device, &bad);
         paths = cJSON_GetObjectItemCaseSensitive(root, "paths");
         if (cJSON_IsArray(paths) && cJSON_GetArraySize(paths) > 0 &&
             cJSON_GetArraySize(paths) <= VOLUME_MAX_PATHS) {
@@ -174,20 +250,25 @@ state_load(const char *state_dir, const char *id, struct attached_volume *ret, s
                 if (ret->paths == NULL)
                         break;
                 ap = &ret->paths[i];
-                str_field(p, "portal", portal, sizeof(portal));
-                str_field(p, "target_iqn", ap->path.iqn, sizeof(ap->path.iqn));
+                str_field(p, "portal", portal, sizeof(portal), &bad);
+                str_field(p, "target_iqn", ap->path.iqn, sizeof(ap->path.iqn), &bad);
                 /* the state directory is root-only, but a state file is still
                  * input: check it like metadata before using it */
                 if (portal_parse(portal, &ap->path.portal, NULL, NULL) < 0 ||
                     iscsi_name_check(ap->path.iqn, NULL, NULL) < 0)
                         continue;
-                ap->path.lun = (unsigned)num_field(p, "lun");
-                ap->path.host_lun = (unsigned)num_field(p, "host_lun");
-                device_from_json(cJSON_GetObjectItemCaseSensitive(p, "device"), &ap->device);
+                ap->path.lun = (unsigned)uint_field(p, "lun", LUN_MAX, &bad);
+                ap->path.host_lun = (unsigned)uint_field(p, "host_lun", 4294967295.0, &bad);
+                device_from_json(cJSON_GetObjectItemCaseSensitive(p, "device"), &ap->device, &bad);
                 i++;
         }
         ret->npaths = i;
         cJSON_Delete(root);
+        if (bad != NULL) {
+                attached_volume_clear(ret);
+                return va_err_set(err, VA_E_PARSE, "%s: field %s is not valid; file ignored", path,
+                                  bad);
+        }
         if (strcmp(ret->id, id) != 0) {
                 attached_volume_clear(ret);
                 return va_err_set(err, VA_E_PARSE, "%s: state file names another volume", path);
@@ -203,7 +284,9 @@ state_list(const char *state_dir, char ***ret, size_t *ret_n, struct va_err *err
         size_t n, i, k = 0;
         int r;
 
-        (void)snprintf(dir, sizeof(dir), "%s/volumes", state_dir);
+        r = snprintf(dir, sizeof(dir), "%s/volumes", state_dir);
+        if (r < 0 || (size_t)r >= sizeof(dir))
+                return va_err_set(err, VA_E_INVAL, "the state directory path is too long");
         r = plat_list_dir(dir, &names, &n, err);
         if (r < 0)
                 return r;
@@ -230,6 +313,7 @@ state_remove(const char *state_dir, const char *id, struct va_err *err)
 {
         char path[1024];
 
-        path_for(state_dir, id, path, sizeof(path));
+        if (path_for(state_dir, id, path, sizeof(path), err) < 0)
+                return -VA_E_INVAL;
         return plat_unlink(path, err);
 }

@@ -59,7 +59,7 @@ attach_backoff_ms(unsigned retry, uint32_t rnd)
 {
         unsigned d = 250;
 
-        while (retry-- > 0 && d < 5000)
+        for (; retry > 0 && d < 5000; retry--)
                 d *= 2;
         if (d > 5000)
                 d = 5000;

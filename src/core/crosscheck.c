@@ -156,7 +156,10 @@ volume_set_crosscheck(struct volume_set *s)
                 }
         }
 
-        for (i = s->n; i-- > 0;) {
+        /* from the end, as entries are removed; no wrap below 0 (the
+         * clang sanitizer build checks unsigned wrap-around) */
+        for (i = s->n; i > 0;) {
+                i--;
                 if (!vd[i].reject)
                         continue;
                 if (vd[i].reject == 2) {

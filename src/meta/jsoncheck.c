@@ -74,6 +74,52 @@ hex4(const unsigned char *p, unsigned *out)
         return 0;
 }
 
+static int
+is_digit(unsigned char c)
+{
+        return c >= '0' && c <= '9';
+}
+
+/* Length of the number at p per RFC 8259 6, or 0 when it breaks the
+ * grammar:  -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?
+ * cJSON hands numbers to strtod, which takes "012", "1." and "1e" too. */
+static size_t
+number_len(const unsigned char *p, size_t avail)
+{
+        size_t i = 0;
+
+        if (i < avail && p[i] == '-')
+                i++;
+        if (i >= avail || !is_digit(p[i]))
+                return 0;
+        if (p[i] == '0') {
+                i++;
+        } else {
+                while (i < avail && is_digit(p[i]))
+                        i++;
+        }
+        if (i < avail && p[i] == '.') {
+                if (++i >= avail || !is_digit(p[i]))
+                        return 0;
+                while (i < avail && is_digit(p[i]))
+                        i++;
+        }
+        if (i < avail && (p[i] == 'e' || p[i] == 'E')) {
+                i++;
+                if (i < avail && (p[i] == '+' || p[i] == '-'))
+                        i++;
+                if (i >= avail || !is_digit(p[i]))
+                        return 0;
+                while (i < avail && is_digit(p[i]))
+                        i++;
+        }
+        /* "012" stops after the "0": what follows must not continue it */
+        if (i < avail && (is_digit(p[i]) || p[i] == '.' || p[i] == 'e' || p[i] == 'E' ||
+                          p[i] == '+' || p[i] == '-'))
+                return 0;
+        return i;
+}
+
 int
 jsoncheck(const char *buf, size_t len, struct va_err *err)
 {
@@ -99,6 +145,20 @@ jsoncheck(const char *buf, size_t len, struct va_err *err)
                         continue;
                 }
                 if (!in_string) {
+                        if (c < 0x20 && c != ' ' && c != '\t' && c != '\n' && c != '\r')
+                                return fail_at(buf, len, i, err,
+                                               "control character between tokens (only space, "
+                                               "tab, CR and LF are whitespace in JSON)");
+                        if (c == '-' || is_digit(c)) {
+                                n = number_len(p + i, len - i);
+                                if (n == 0)
+                                        return fail_at(buf, len, i, err,
+                                                       "malformed number (RFC 8259: no leading "
+                                                       "zeros, digits after '.' and after an "
+                                                       "exponent)");
+                                i += n;
+                                continue;
+                        }
                         if (c == '"') {
                                 in_string = 1;
                         } else if (c == '{' || c == '[') {

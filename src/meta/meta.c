@@ -246,7 +246,7 @@ iqn_value(struct item *it, const char *key, const char *s, char *out)
 }
 
 /* CHAP user names and secrets: 1..255 bytes (open-iscsi AUTH_STR_MAX_LEN),
- * no control characters (they would corrupt a node record line). A secret's
+ * no blank at either end, no control characters (they would corrupt a node record line). A secret's
  * value never appears in a message. */
 static int
 chap_field_ok(struct item *it, const char *key, const char *s, int secret)
@@ -259,6 +259,13 @@ chap_field_ok(struct item *it, const char *key, const char *s, int secret)
         }
         if (n > CHAP_FIELD_MAX) {
                 item_error(it, key, "is %zu bytes, more than %d", n, CHAP_FIELD_MAX);
+                return -1;
+        }
+        /* open-iscsi's idbm strips the blanks around a record value, so such
+         * a name or secret would be stored as another one (the record
+         * writer refuses it too); one rule for every OS (INDEX.md) */
+        if (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t') {
+                item_error(it, key, "must not begin or end with a blank (space or tab)");
                 return -1;
         }
         for (i = 0; i < n; i++) {
@@ -600,11 +607,16 @@ parse_targets(struct item *it, const cJSON *data, int multipath, struct volume *
                 if (!it->rejected && portal != NULL && iqn != NULL && v->npaths > 0) {
                         struct portal p0;
                         struct va_err e;
+                        char name0[ISCSI_NAME_MAX + 1];
 
                         va_err_clear(&e);
+                        /* both are printed below: each is validated like
+                         * any other name, never printed raw */
                         if (portal_parse(portal->valuestring, &p0, NULL, &e) < 0) {
                                 (void)portal_value(it, "data.target_portal", portal->valuestring,
                                                    &p0);
+                        } else if (iqn_value(it, "data.target_iqn", iqn->valuestring, name0) < 0) {
+                                /* rejected, with the reason */
                         } else {
                                 int listed = 0;
 
@@ -819,8 +831,13 @@ parse_list(struct volume_set *set, const char *docname, const char *listname, co
         if (n > VOLUME_MAX)
                 return va_err_set(err, VA_E_TOOBIG, "%s: %s has %d items, more than %d", docname,
                                   listname, n, VOLUME_MAX);
-        if (set->nitems + (size_t)n > 4 * VOLUME_MAX)
-                return va_err_set(err, VA_E_TOOBIG, "%s: too many items across documents", docname);
+        /* the bound is per run: meta_data, vendor_data and vendor_data2
+         * together (each document alone is bounded above) */
+        if (set->nitems + (size_t)n > VOLUME_MAX)
+                return va_err_set(err, VA_E_TOOBIG,
+                                  "%s: %s has %d items, which with the %zu before it make more "
+                                  "than %d in one run",
+                                  docname, listname, n, set->nitems, VOLUME_MAX);
         if (volume_set_list(set, docname, listname) < 0)
                 return va_err_set(err, VA_E_NOMEM, "%s: out of memory", docname);
         cJSON_ArrayForEach (item, list) {

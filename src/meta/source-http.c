@@ -33,6 +33,19 @@ meta_http_backoff_ms(const struct meta_http_policy *p, unsigned retry, uint32_t 
         return (unsigned)(d / 2 + rnd % (d / 2 + 1));
 }
 
+/* What is left of the run's metadata deadline, in ms; UINT_MAX-ish when
+ * there is none. 0: it has passed. */
+static unsigned
+left_ms(const struct meta_http_policy *p)
+{
+        uint64_t now;
+
+        if (p->until_ms == 0)
+                return ~0u;
+        now = plat_monotonic_ms();
+        return now >= p->until_ms ? 0 : (unsigned)(p->until_ms - now);
+}
+
 int
 meta_http_fetch(const char *url, const struct meta_http_policy *p, char **ret_buf, size_t *ret_len,
                 struct va_err *err)
@@ -40,18 +53,35 @@ meta_http_fetch(const char *url, const struct meta_http_policy *p, char **ret_bu
         struct plat_http_response resp;
         struct va_err e;
         unsigned attempt;
+        char shown[META_DOC_NAME_MAX + 32];
         int r = 0;
 
+        /* a credential in the URL (user:password@) appears in no message */
+        (void)va_url_redact(url, shown, sizeof(shown));
+        va_err_clear(&e);
         for (attempt = 0; attempt < (p->attempts ? p->attempts : 1); attempt++) {
+                unsigned timeout = p->timeout_ms;
+
                 if (attempt > 0) {
                         unsigned pause = meta_http_backoff_ms(p, attempt - 1, plat_random_u32());
 
-                        va_log(VA_LOG_INFO, "%s: retrying in %u ms (attempt %u of %u)", url, pause,
-                               attempt + 1, p->attempts);
+                        if (pause > left_ms(p))
+                                pause = left_ms(p);
+                        va_log(VA_LOG_INFO, "%s: retrying in %u ms (attempt %u of %u)", shown,
+                               pause, attempt + 1, p->attempts);
                         plat_sleep_ms(pause);
                 }
+                if (left_ms(p) == 0) {
+                        va_err_clear(&e);
+                        r = va_err_set(&e, VA_E_TIMEOUT,
+                                       "%s: the metadata deadline passed (--metadata-deadline)",
+                                       shown);
+                        break;
+                }
+                if (timeout > left_ms(p))
+                        timeout = left_ms(p);
                 va_err_clear(&e);
-                r = plat_http_get(url, p->timeout_ms, META_DOC_MAX, &resp, &e);
+                r = plat_http_get(url, timeout, META_DOC_MAX, &resp, &e);
                 if (r == 0 && resp.status == 200) {
                         *ret_buf = resp.body;
                         *ret_len = resp.len;
@@ -64,14 +94,15 @@ meta_http_fetch(const char *url, const struct meta_http_policy *p, char **ret_bu
                 }
                 if (r == 0 && resp.status == 404) {
                         plat_http_response_free(&resp);
-                        return va_err_set(err, VA_E_NOTFOUND, "%s: 404 Not Found", url);
+                        return va_err_set(err, VA_E_NOTFOUND, "%s: 404 Not Found", shown);
                 }
                 if (r == 0) {
                         long status = resp.status;
 
                         plat_http_response_free(&resp);
                         va_err_clear(&e);
-                        r = va_err_setn(&e, VA_E_HTTP, status, "%s: HTTP status %ld", url, status);
+                        r = va_err_setn(&e, VA_E_HTTP, status, "%s: HTTP status %ld", shown,
+                                        status);
                         if (!meta_http_retryable(0, status))
                                 break;
                 } else if (!meta_http_retryable(r, 0)) {

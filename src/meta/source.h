@@ -19,19 +19,35 @@ struct meta_http_policy {
         unsigned attempts;       /* in all, the first included */
         unsigned backoff_ms;     /* first pause; doubles each retry */
         unsigned backoff_max_ms; /* cap on one pause */
+        /* the run's deadline for all metadata requests together, on
+         * plat_monotonic_ms; 0: none. meta_fetch sets it from
+         * meta_source_opts.deadline_ms. */
+        uint64_t until_ms;
 };
 
 /* cloud-init: 10 s per request; cloudbase-init: 5 retries 4 s apart. */
-#define META_HTTP_POLICY_DEFAULT     \
-        {                            \
-                10000, 5, 1000, 8000 \
+#define META_HTTP_POLICY_DEFAULT        \
+        {                               \
+                10000, 5, 1000, 8000, 0 \
         }
 
 struct meta_source_opts {
         const char *spec;        /* "auto", "configdrive[:DEV]", URL, file, directory */
         const char *service_url; /* the service "auto" falls back to */
         struct meta_http_policy http;
+        /* all metadata requests of one run (meta_data and both vendor
+         * documents, retries included) end within this; 0: no bound */
+        unsigned deadline_ms;
 };
+
+#define META_DEADLINE_MS_DEFAULT 30000
+
+/* Checks that the spec and the service URL fit what volattach builds from
+ * them (a document's path or URL, its name in messages): -VA_E_INVAL,
+ * naming the argument, when one is too long. Never cut silently: a cut
+ * path or URL would read a different file or turn a 404 into "nothing to
+ * do". */
+int meta_source_check(const struct meta_source_opts *o, struct va_err *err);
 
 struct meta_doc {
         char name[META_DOC_NAME_MAX]; /* used in every message about it */

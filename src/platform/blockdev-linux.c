@@ -106,7 +106,9 @@ plat_blockdev_open(const char *path, struct plat_blockdev **ret, struct va_err *
         int fd;
 
         *ret = NULL;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO given as configdrive: is refused below instead of
+         * waiting in open() for a writer forever */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
                 return va_err_setn(err, errno == ENOENT ? VA_E_NOTFOUND : VA_E_IO, errno,
                                    "%s: cannot open read-only: %s", path, strerror(errno));

@@ -164,15 +164,19 @@ plat_blockdev_open(const char *path, struct plat_blockdev **ret, struct va_err *
         struct plat_blockdev *d;
         wchar_t *w;
         HANDLE h;
+        int n;
 
         *ret = NULL;
         if (at != NULL) {
                 if (sscanf(at + 1, "%lld+%lld", &off, &len) != 2 || off < 0 || len <= 0)
                         return va_err_set(err, VA_E_INVAL, "%s: bad partition suffix", path);
-                (void)snprintf(name, sizeof(name), "%.*s", (int)(at - path), path);
+                n = snprintf(name, sizeof(name), "%.*s", (int)(at - path), path);
         } else {
-                (void)snprintf(name, sizeof(name), "%s", path);
+                n = snprintf(name, sizeof(name), "%s", path);
         }
+        if (n < 0 || (size_t)n >= sizeof(name))
+                return va_err_set(err, VA_E_INVAL, "%.64s...: device path longer than %zu bytes",
+                                  path, sizeof(name) - 1);
         w = win_utf16(name);
         if (w == NULL)
                 return va_err_set(err, VA_E_INVAL, "%s: not a valid UTF-8 path", path);
@@ -186,6 +190,12 @@ plat_blockdev_open(const char *path, struct plat_blockdev **ret, struct va_err *
                 return va_err_setn(err, e == ERROR_FILE_NOT_FOUND ? VA_E_NOTFOUND : VA_E_IO,
                                    (long)e, "%s: cannot open read-only: %s", path,
                                    win_strerror(e, msg, sizeof(msg)));
+        }
+        /* a named pipe or a console where a drive is expected would block
+         * in ReadFile: only disks and image files are read */
+        if (GetFileType(h) != FILE_TYPE_DISK) {
+                CloseHandle(h);
+                return va_err_set(err, VA_E_IO, "%s: not a block device or image file", path);
         }
         if (len < 0) {
                 GET_LENGTH_INFORMATION gl;

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/log.h"
+#include "base/secret.h"
 
 /* The libcurl calls used here, resolved from the library once. */
 static struct {
@@ -104,11 +106,13 @@ plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat
         long status = 0;
         curl_off_t clen = -1;
         int r = 0;
+        char shown[1024];
 
         memset(ret, 0, sizeof(*ret));
+        (void)va_url_redact(url, shown, sizeof(shown));
         (void)pthread_once(&api_once, api_load);
         if (!api.ready)
-                return va_err_set(err, VA_E_ENV, "%s: %s", url, api.why);
+                return va_err_set(err, VA_E_ENV, "%s: %s", shown, api.why);
         c = api.easy_init();
         if (c == NULL)
                 return va_err_set(err, VA_E_NOMEM, "libcurl: out of memory");
@@ -138,35 +142,35 @@ plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
         case CURLE_GOT_NOTHING:
-                r = va_err_set(err, VA_E_NET, "%s: %s", url,
+                r = va_err_set(err, VA_E_NET, "%s: %s", shown,
                                errbuf[0] ? errbuf : api.easy_strerror(cc));
                 break;
         case CURLE_OPERATION_TIMEDOUT:
-                r = va_err_set(err, VA_E_TIMEOUT, "%s: no complete answer within %u ms", url,
+                r = va_err_set(err, VA_E_TIMEOUT, "%s: no complete answer within %u ms", shown,
                                timeout_ms);
                 break;
         case CURLE_FILESIZE_EXCEEDED:
-                r = va_err_set(err, VA_E_TOOBIG, "%s: body is larger than %zu bytes", url,
+                r = va_err_set(err, VA_E_TOOBIG, "%s: body is larger than %zu bytes", shown,
                                max_body);
                 break;
         case CURLE_WRITE_ERROR:
                 if (b.too_big)
-                        r = va_err_set(err, VA_E_TOOBIG, "%s: body is larger than %zu bytes", url,
+                        r = va_err_set(err, VA_E_TOOBIG, "%s: body is larger than %zu bytes", shown,
                                        max_body);
                 else
-                        r = va_err_set(err, VA_E_NOMEM, "%s: out of memory", url);
+                        r = va_err_set(err, VA_E_NOMEM, "%s: out of memory", shown);
                 break;
         case CURLE_PARTIAL_FILE:
-                r = va_err_set(err, VA_E_IO, "%s: truncated body: %zu of %lld bytes received", url,
-                               b.buf.len, (long long)clen);
+                r = va_err_set(err, VA_E_IO, "%s: truncated body: %zu of %lld bytes received",
+                               shown, b.buf.len, (long long)clen);
                 break;
         case CURLE_UNSUPPORTED_PROTOCOL:
         case CURLE_URL_MALFORMAT:
-                r = va_err_set(err, VA_E_INVAL, "%s: %s", url,
+                r = va_err_set(err, VA_E_INVAL, "%s: %s", shown,
                                errbuf[0] ? errbuf : api.easy_strerror(cc));
                 break;
         default:
-                r = va_err_set(err, VA_E_IO, "%s: %s", url,
+                r = va_err_set(err, VA_E_IO, "%s: %s", shown,
                                errbuf[0] ? errbuf : api.easy_strerror(cc));
                 break;
         }

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/log.h"
+#include "base/secret.h"
 #include "platform/platform.h"
 #include "platform/win32-util.h"
 
@@ -35,18 +37,20 @@ map_error(DWORD code, const char *url, unsigned timeout_ms, struct va_err *err)
 }
 
 int
-plat_http_get(const char *url, unsigned timeout_ms, size_t max_body, struct plat_http_response *ret,
-              struct va_err *err)
+plat_http_get(const char *raw_url, unsigned timeout_ms, size_t max_body,
+              struct plat_http_response *ret, struct va_err *err)
 {
         URL_COMPONENTSW uc;
         HINTERNET session = NULL, conn = NULL, req = NULL;
-        wchar_t *wurl = win_utf16(url), host[256], path[2048];
+        wchar_t *wurl = win_utf16(raw_url), host[256], path[2048];
+        char url[1024]; /* for messages: any user:password@ hidden */
         DWORD status = 0, size = sizeof(status), clen = 0, clen_size = sizeof(clen);
         DWORD feature = WINHTTP_DISABLE_REDIRECTS;
         int have_clen, r = 0;
         struct va_buf body = VA_BUF_INIT(max_body);
 
         memset(ret, 0, sizeof(*ret));
+        (void)va_url_redact(raw_url, url, sizeof(url));
         if (wurl == NULL)
                 return va_err_set(err, VA_E_INVAL, "%s: not a valid URL", url);
         memset(&uc, 0, sizeof(uc));

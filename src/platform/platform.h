@@ -12,9 +12,19 @@
 /* --- files --- */
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer (the NUL is not
- * counted in *ret_len). -VA_E_NOTFOUND, -VA_E_TOOBIG past max, -VA_E_IO. */
+ * counted in *ret_len). Only a regular file is read: a FIFO, socket or
+ * device is refused (-VA_E_IO) without blocking. -VA_E_NOTFOUND,
+ * -VA_E_TOOBIG past max, -VA_E_IO. */
 int plat_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
                    struct va_err *err);
+
+/* The same for rel ("openstack/latest/meta_data.json", '/'-separated, no
+ * "." or "..") inside the directory root, following no symbolic link (or
+ * Windows reparse point) in any component of rel: a tree from a config
+ * drive cannot point the read outside itself. root itself may be a link.
+ * name is what messages call the file. */
+int plat_read_file_beneath(const char *root, const char *rel, const char *name, size_t max,
+                           char **ret_buf, size_t *ret_len, struct va_err *err);
 
 /* Writes a file atomically: a temporary file in the same directory with the
  * given mode (0600 for anything holding a secret; an owner-only ACL on
@@ -35,6 +45,16 @@ int plat_unlink(const char *path, struct va_err *err);
 /* Names (not paths) of the regular files in a directory, sorted. A missing
  * directory gives an empty list. Free with plat_string_list_free(). */
 int plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *err);
+
+/* An exclusive lock on a file (created 0600 if missing; Linux: flock, so
+ * the kernel drops it when the holder dies, even by SIGKILL; Windows: the
+ * file opened without sharing). Waits up to wait_ms, saying once that it
+ * waits; -VA_E_BUSY when it is still held then. The holder's pid is kept in
+ * the file for that message. */
+struct plat_lock;
+int plat_lock_acquire(const char *path, unsigned wait_ms, struct plat_lock **ret,
+                      struct va_err *err);
+void plat_lock_release(struct plat_lock *l);
 
 /* --- time and randomness --- */
 uint64_t plat_monotonic_ms(void);

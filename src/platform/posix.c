@@ -18,10 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -55,27 +57,117 @@ file_read(void *ctx, void *p, size_t n, size_t *got, struct va_err *err)
         return 0;
 }
 
+/* Why an open or fstat refused a metadata or state file, for its message. */
+static int
+open_error(struct va_err *err, int e, const char *path)
+{
+        if (e == ENOENT)
+                return va_err_setn(err, VA_E_NOTFOUND, e, "%s: no such file", path);
+        if (e == EACCES || e == EPERM)
+                return va_err_setn(err, VA_E_PERM, e, "%s: permission denied", path);
+        if (e == ELOOP)
+                return va_err_setn(err, VA_E_IO, e,
+                                   "%s: is a symbolic link, which volattach does not follow here",
+                                   path);
+        if (e == ENAMETOOLONG)
+                return va_err_setn(err, VA_E_INVAL, e, "%s: path too long", path);
+        return va_err_setn(err, VA_E_IO, e, "%s: %s", path, strerror(e));
+}
+
+/* Reads an open descriptor (closed here) that must be a regular file: a
+ * FIFO, socket or device where a document is expected is refused at once
+ * instead of blocking in read() or reading forever. */
+static int
+read_fd(int fd, const char *path, size_t max, char **ret_buf, size_t *ret_len, struct va_err *err)
+{
+        struct file_reader f = { fd, path };
+        struct va_buf b = VA_BUF_INIT(max);
+        struct stat st;
+        int r;
+
+        if (fstat(fd, &st) < 0) {
+                r = open_error(err, errno, path);
+                goto out;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                r = va_err_set(err, VA_E_IO, "%s: not a regular file (%s)", path,
+                               S_ISFIFO(st.st_mode)   ? "a FIFO"
+                               : S_ISDIR(st.st_mode)  ? "a directory"
+                               : S_ISSOCK(st.st_mode) ? "a socket"
+                                                      : "a device");
+                goto out;
+        }
+        r = va_buf_read_all(&b, file_read, &f, path, err);
+        if (r == 0) {
+                *ret_buf = b.data;
+                *ret_len = b.len;
+        }
+out:
+        (void)close(fd);
+        return r;
+}
+
+/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer
+ * forever; on a regular file it changes nothing. */
+#define READ_FLAGS (O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)
+
 int
 plat_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct va_err *err)
 {
-        struct file_reader f = { open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY), path };
-        struct va_buf b = VA_BUF_INIT(max);
-        int r;
+        int fd = open(path, READ_FLAGS);
 
-        if (f.fd < 0) {
-                if (errno == ENOENT)
-                        return va_err_setn(err, VA_E_NOTFOUND, errno, "%s: no such file", path);
-                if (errno == EACCES || errno == EPERM)
-                        return va_err_setn(err, VA_E_PERM, errno, "%s: permission denied", path);
-                return va_err_setn(err, VA_E_IO, errno, "%s: %s", path, strerror(errno));
+        if (fd < 0)
+                return open_error(err, errno, path);
+        return read_fd(fd, path, max, ret_buf, ret_len, err);
+}
+
+int
+plat_read_file_beneath(const char *root, const char *rel, const char *name, size_t max,
+                       char **ret_buf, size_t *ret_len, struct va_err *err)
+{
+        char comp[256];
+        const char *p = rel;
+        int dfd, fd;
+
+        dfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return open_error(err, errno, name);
+        /* one component at a time, none of them a link: nothing under root
+         * can point the read at /etc/shadow, /proc/self/environ or another
+         * document (openat2's RESOLVE_BENEATH would allow links that stay
+         * inside; a config drive has no reason for any) */
+        for (;;) {
+                const char *slash = strchr(p, '/');
+                size_t n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+                int flags = slash != NULL ? O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW
+                                          : READ_FLAGS | O_NOFOLLOW;
+
+                if (n == 0 || n >= sizeof(comp) || (n <= 2 && strncmp(p, "..", n) == 0)) {
+                        (void)close(dfd);
+                        return va_err_set(err, VA_E_INVAL, "%s: bad path component", name);
+                }
+                memcpy(comp, p, n);
+                comp[n] = '\0';
+                fd = openat(dfd, comp, flags);
+                if (fd < 0) {
+                        int e = errno;
+                        struct stat st;
+
+                        /* O_DIRECTORY|O_NOFOLLOW on a link to a directory
+                         * fails with ENOTDIR, not ELOOP: say which it was */
+                        if (e == ENOTDIR && fstatat(dfd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                            S_ISLNK(st.st_mode))
+                                e = ELOOP;
+                        (void)close(dfd);
+                        return open_error(err, e, name);
+                }
+                (void)close(dfd);
+                if (slash == NULL)
+                        break;
+                dfd = fd;
+                p = slash + 1;
         }
-        r = va_buf_read_all(&b, file_read, &f, path, err);
-        (void)close(f.fd);
-        if (r < 0)
-                return r;
-        *ret_buf = b.data;
-        *ret_len = b.len;
-        return 0;
+        return read_fd(fd, name, max, ret_buf, ret_len, err);
 }
 
 int
@@ -90,8 +182,9 @@ plat_write_file_atomic(const char *path, const void *data, size_t len, int mode,
         if (n < 0 || (size_t)n >= sizeof(tmp))
                 return va_err_set(err, VA_E_INVAL, "%s: path too long", path);
         /* mkstemp creates the file 0600 before any byte is written, so a
-         * secret is never readable by others, not even for a moment. */
-        fd = mkstemp(tmp);
+         * secret is never readable by others, not even for a moment; and
+         * O_CLOEXEC, so no helper started meanwhile inherits it */
+        fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return va_err_setn(err, VA_E_IO, errno, "%s: cannot create a temporary file: %s",
                                    path, strerror(errno));
@@ -216,6 +309,75 @@ nomem:
         (void)closedir(d);
         plat_string_list_free(v, n);
         return va_err_set(err, VA_E_NOMEM, "out of memory");
+}
+
+struct plat_lock {
+        int fd;
+};
+
+int
+plat_lock_acquire(const char *path, unsigned wait_ms, struct plat_lock **ret, struct va_err *err)
+{
+        uint64_t until = plat_monotonic_ms() + wait_ms;
+        struct plat_lock *l;
+        int fd, said = 0;
+        char pid[32];
+
+        *ret = NULL;
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (fd < 0)
+                return va_err_setn(err, VA_E_IO, errno, "%s: cannot open the lock: %s", path,
+                                   strerror(errno));
+        while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+                if (errno == EINTR)
+                        continue;
+                if (errno != EWOULDBLOCK) {
+                        int e = errno;
+
+                        (void)close(fd);
+                        return va_err_setn(err, VA_E_IO, e, "%s: cannot lock: %s", path,
+                                           strerror(e));
+                }
+                if (!said) {
+                        ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
+
+                        pid[n > 0 ? n : 0] = '\0';
+                        pid[strcspn(pid, "\n")] = '\0';
+                        va_log(VA_LOG_NOTICE,
+                               "another volattach run (pid %s) holds %s; waiting up to %u s",
+                               pid[0] ? pid : "?", path, (wait_ms + 999) / 1000);
+                        said = 1;
+                }
+                if (plat_monotonic_ms() >= until) {
+                        (void)close(fd);
+                        return va_err_set(err, VA_E_BUSY,
+                                          "another volattach run still holds %s after %u s", path,
+                                          wait_ms / 1000);
+                }
+                plat_sleep_ms(100);
+        }
+        (void)snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+        if (ftruncate(fd, 0) == 0)
+                (void)!pwrite(fd, pid, strlen(pid), 0);
+        l = malloc(sizeof(*l));
+        if (l == NULL) {
+                (void)close(fd);
+                return va_err_set(err, VA_E_NOMEM, "out of memory");
+        }
+        l->fd = fd;
+        *ret = l;
+        return 0;
+}
+
+void
+plat_lock_release(struct plat_lock *l)
+{
+        if (l == NULL)
+                return;
+        /* closing drops the flock; the file stays, so that a waiter's open
+         * and a new holder's never race on creating it */
+        (void)close(l->fd);
+        free(l);
 }
 
 uint64_t
@@ -540,6 +702,12 @@ plat_spawn(const char *const argv[], unsigned timeout_ms, size_t max_out,
         (void)posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
         (void)posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
         (void)posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+        /* a helper gets stdin, stdout and stderr and nothing else, whatever
+         * a library opened without O_CLOEXEC (plat_harden marked what
+         * volattach inherited) */
+        (void)posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
         /* argv is passed as discrete elements, no shell */
         r = resolve_program(argv[0], prog, sizeof(prog)) == 0 ? 0 : ENOENT;
         if (r == 0) {
@@ -640,11 +808,40 @@ plat_syslog_sink(int level, const char *msg, void *ctx)
         syslog(level, "%s", msg);
 }
 
+/* Marks every descriptor from 3 up close-on-exec: what volattach
+ * inherited (a service manager's or a shell's leftovers, an open record
+ * file of whoever started it) never reaches a helper. */
+static void
+inherited_fds_cloexec(void)
+{
+        DIR *d;
+        struct dirent *de;
+
+#ifdef SYS_close_range
+        /* Linux 5.11: one call; CLOSE_RANGE_CLOEXEC is 1u << 2 */
+        if (syscall(SYS_close_range, 3u, ~0u, 1u << 2) == 0)
+                return;
+#endif
+        d = opendir("/proc/self/fd");
+        if (d == NULL)
+                return;
+        while ((de = readdir(d)) != NULL) {
+                char *end;
+                long fd = strtol(de->d_name, &end, 10);
+
+                if (*end != '\0' || end == de->d_name || fd < 3 || fd == dirfd(d))
+                        continue;
+                (void)fcntl((int)fd, F_SETFD, fcntl((int)fd, F_GETFD) | FD_CLOEXEC);
+        }
+        (void)closedir(d);
+}
+
 void
 plat_harden(void)
 {
         struct rlimit no_core = { 0, 0 };
 
+        inherited_fds_cloexec();
         (void)setrlimit(RLIMIT_CORE, &no_core);
         (void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }

@@ -120,28 +120,95 @@ file_read(void *ctx, void *p, size_t n, size_t *got, struct va_err *err)
         return 0;
 }
 
+/* Reads an open handle (closed here) that must be a file on a disk: a named
+ * pipe or a console where a document is expected is refused at once
+ * instead of blocking in ReadFile. */
+static int
+read_handle(HANDLE h, const char *path, size_t max, char **ret_buf, size_t *ret_len,
+            struct va_err *err)
+{
+        struct file_reader f = { h, path };
+        struct va_buf b = VA_BUF_INIT(max);
+        int r;
+
+        if (GetFileType(h) != FILE_TYPE_DISK) {
+                r = va_err_set(err, VA_E_IO, "%s: not a regular file", path);
+                goto out;
+        }
+        r = va_buf_read_all(&b, file_read, &f, path, err);
+        if (r == 0) {
+                *ret_buf = b.data;
+                *ret_len = b.len;
+        }
+out:
+        CloseHandle(h);
+        return r;
+}
+
 int
 plat_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, struct va_err *err)
 {
         wchar_t *w = win_utf16(path);
-        struct file_reader f = { INVALID_HANDLE_VALUE, path };
-        struct va_buf b = VA_BUF_INIT(max);
-        int r;
+        HANDLE h;
 
         if (w == NULL)
                 return va_err_set(err, VA_E_INVAL, "%s: not a valid UTF-8 path", path);
-        f.h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
-                          FILE_ATTRIBUTE_NORMAL, NULL);
+        h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                        FILE_ATTRIBUTE_NORMAL, NULL);
         free(w);
-        if (f.h == INVALID_HANDLE_VALUE)
+        if (h == INVALID_HANDLE_VALUE)
                 return err_from_win(err, GetLastError(), path, "cannot open");
-        r = va_buf_read_all(&b, file_read, &f, path, err);
-        CloseHandle(f.h);
-        if (r < 0)
-                return r;
-        *ret_buf = b.data;
-        *ret_len = b.len;
-        return 0;
+        return read_handle(h, path, max, ret_buf, ret_len, err);
+}
+
+int
+plat_read_file_beneath(const char *root, const char *rel, const char *name, size_t max,
+                       char **ret_buf, size_t *ret_len, struct va_err *err)
+{
+        size_t rl = strlen(root), n = rl + 1 + strlen(rel) + 1, i;
+        char *full = malloc(n);
+        wchar_t *w;
+        HANDLE h;
+        BY_HANDLE_FILE_INFORMATION info;
+
+        if (full == NULL)
+                return va_err_set(err, VA_E_NOMEM, "out of memory");
+        (void)snprintf(full, n, "%s%s%s", root,
+                       rl > 0 && (root[rl - 1] == '\\' || root[rl - 1] == '/') ? "" : "\\", rel);
+        /* no component below root may be a reparse point (a symbolic link or
+         * junction); the last one is checked on the open handle itself */
+        for (i = rl + 1; full[i] != '\0'; i++) {
+                DWORD a;
+
+                if (full[i] != '/')
+                        continue;
+                full[i] = '\0';
+                w = win_utf16(full);
+                a = w != NULL ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
+                free(w);
+                full[i] = '\\';
+                if (a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_REPARSE_POINT)) {
+                        free(full);
+                        return va_err_set(err, VA_E_IO,
+                                          "%s: is under a link, which volattach does not follow",
+                                          name);
+                }
+        }
+        w = win_utf16(full);
+        free(full);
+        if (w == NULL)
+                return va_err_set(err, VA_E_INVAL, "%s: not a valid UTF-8 path", name);
+        h = CreateFileW(w, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING,
+                        FILE_FLAG_OPEN_REPARSE_POINT, NULL);
+        free(w);
+        if (h == INVALID_HANDLE_VALUE)
+                return err_from_win(err, GetLastError(), name, "cannot open");
+        if (GetFileInformationByHandle(h, &info) &&
+            (info.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY))) {
+                CloseHandle(h);
+                return va_err_set(err, VA_E_IO, "%s: is a link or a directory, not a file", name);
+        }
+        return read_handle(h, name, max, ret_buf, ret_len, err);
 }
 
 /* Owner-only files: SYSTEM and Administrators, nobody else, and no
@@ -327,6 +394,69 @@ plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *err)
         *ret = v;
         *ret_n = n;
         return 0;
+}
+
+struct plat_lock {
+        HANDLE h;
+};
+
+int
+plat_lock_acquire(const char *path, unsigned wait_ms, struct plat_lock **ret, struct va_err *err)
+{
+        uint64_t until = plat_monotonic_ms() + wait_ms;
+        wchar_t *w = win_utf16(path);
+        struct plat_lock *l;
+        HANDLE h;
+        int said = 0;
+
+        *ret = NULL;
+        if (w == NULL)
+                return va_err_set(err, VA_E_INVAL, "%s: not a valid UTF-8 path", path);
+        /* no sharing: a second open fails with a sharing violation while
+         * the holder runs; the handle closes when the holder dies */
+        for (;;) {
+                DWORD e;
+
+                h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, 0, NULL, OPEN_ALWAYS,
+                                FILE_ATTRIBUTE_NORMAL, NULL);
+                if (h != INVALID_HANDLE_VALUE)
+                        break;
+                e = GetLastError();
+                if (e != ERROR_SHARING_VIOLATION && e != ERROR_LOCK_VIOLATION) {
+                        free(w);
+                        return err_from_win(err, e, path, "cannot open the lock");
+                }
+                if (!said) {
+                        va_log(VA_LOG_NOTICE, "another volattach run holds %s; waiting up to %u s",
+                               path, (wait_ms + 999) / 1000);
+                        said = 1;
+                }
+                if (plat_monotonic_ms() >= until) {
+                        free(w);
+                        return va_err_set(err, VA_E_BUSY,
+                                          "another volattach run still holds %s after %u s", path,
+                                          wait_ms / 1000);
+                }
+                Sleep(100);
+        }
+        free(w);
+        l = malloc(sizeof(*l));
+        if (l == NULL) {
+                CloseHandle(h);
+                return va_err_set(err, VA_E_NOMEM, "out of memory");
+        }
+        l->h = h;
+        *ret = l;
+        return 0;
+}
+
+void
+plat_lock_release(struct plat_lock *l)
+{
+        if (l == NULL)
+                return;
+        CloseHandle(l->h);
+        free(l);
 }
 
 uint64_t

@@ -16,6 +16,7 @@ what is final, and bound everything. Each URL path picks a behaviour:
                     watch's changing metadata); while FILE.answer exists it
                     says what to answer instead: "500", "empty" (200, no
                     body) or "garbage" (200, not JSON)
+  /stallvendor/...  serve meta_data.json, never answer for vendor_data*.json
 
 Prints "PORT <n>" on stdout once listening; request counts go to --log.
 """
@@ -51,6 +52,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 with open(self.server.logfile, "a") as f:
                     f.write("%s %d\n" % (self.path, n))
         mode = self.path.split("/")[1]
+        if mode == "stallvendor" and self.path.endswith(("vendor_data.json", "vendor_data2.json")):
+            time.sleep(3600)
+            return
+        if mode == "stallvendor":
+            return self.send_body(200, self.server.body)
         if self.path.endswith(("vendor_data.json", "vendor_data2.json")) and mode != "vendor":
             return self.send_body(404, b"not found\n", "text/plain")
         body = self.server.body

@@ -450,6 +450,94 @@ TEST(document_rules)
         }
 }
 
+/* RFC 8259 6 and 2: cJSON's strtod takes more than JSON allows, and the
+ * only whitespace is space, tab, CR and LF. */
+TEST(strict_numbers_and_whitespace)
+{
+        static const char *const bad[] = {
+                "{\"a\":012}",   "{\"a\":1.}", "{\"a\":-}",          "{\"a\":1e}", "{\"a\":1.e5}",
+                "{\"a\":-012}",  "{\"a\":00}", "{\"a\":1e+}",        "{\"a\":.5}", "{\x01\"a\":1}",
+                "{\"a\":1\x0b}", "\x0c{}",     "{\"a\":[1,\x1f 2]}",
+        };
+        static const char *const good[] = {
+                "{\"a\":0}",   "{\"a\":-0}",    "{\"a\":10}",     "{\"a\":1.5}",
+                "{\"a\":1e5}", "{\"a\":-1E-5}", "{\"a\":0.0e+1}", "{\"a\":[1,2]}\r\n\t ",
+        };
+        struct volume_set s;
+        struct va_err e;
+        size_t i;
+
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                int r = load_text(bad[i], &s, &e);
+
+                volume_set_free(&s);
+                if (r != -VA_E_PARSE)
+                        HARNESS_FAIL("bad[%zu] %s: %d, expected -VA_E_PARSE", i, bad[i], r);
+        }
+        for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+                int r = load_text(good[i], &s, &e);
+
+                volume_set_free(&s);
+                if (r != 0)
+                        HARNESS_FAIL("good[%zu] %s: %d (%s)", i, good[i], r, e.msg);
+        }
+}
+
+/* One rule for blanks at the ends of CHAP fields (INDEX.md): rejected at
+ * validation, so plan says what attach would refuse. */
+TEST(chap_blank_ends_rejected)
+{
+        static const char *const bad[] = {
+                ITEM(GOOD ",\"auth_method\":\"CHAP\",\"auth_username\":\"u\","
+                          "\"auth_password\":\" abcdefghijklmnop\""),
+                ITEM(GOOD ",\"auth_method\":\"CHAP\",\"auth_username\":\"u\","
+                          "\"auth_password\":\"abcdefghijklmnop\\t\""),
+                ITEM(GOOD ",\"auth_method\":\"CHAP\",\"auth_username\":\"u \","
+                          "\"auth_password\":\"abcdefghijklmnop\""),
+                ITEM(GOOD ",\"auth_method\":\"CHAP\",\"auth_username\":\"u\","
+                          "\"auth_password\":\"abcdefghijklmnop\","
+                          "\"discovery_auth_method\":\"CHAP\",\"discovery_auth_username\":\"d\","
+                          "\"discovery_auth_password\":\"abcdefghijklmno \""),
+        };
+        struct volume_set s;
+        struct va_err e;
+        size_t i;
+
+        for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                ASSERT_OK(load_text(bad[i], &s, &e));
+                EXPECT_COUNTS(s, 0, 0, 1);
+                ASSERT_CONTAINS(diags(&s), "must not begin or end with a blank");
+                ASSERT_NOT_CONTAINS(diags(&s), "abcdefghijklm");
+                volume_set_free(&s);
+        }
+        /* blanks inside are fine */
+        ASSERT_OK(load_text(ITEM(GOOD ",\"auth_method\":\"CHAP\",\"auth_username\":\"u v\","
+                                      "\"auth_password\":\"abcdefg hijklmnop\""),
+                            &s, &e));
+        EXPECT_COUNTS(s, 1, 0, 0);
+        volume_set_free(&s);
+}
+
+/* With the lists present, the singular target_iqn is only compared, and
+ * printed in a warning: it is validated like every name. */
+TEST(singular_iqn_beside_lists_validated)
+{
+        struct volume_set s;
+        struct va_err e;
+
+        ASSERT_OK(load_text(ITEM("\"volume_id\":\"11111111-2222-4333-8444-555555555555\","
+                                 "\"target_portals\":[\"127.0.0.1:3260\"],"
+                                 "\"target_iqns\":[\"iqn.2004-10.org.example:t\"],"
+                                 "\"target_portal\":\"127.0.0.1:3260\","
+                                 "\"target_iqn\":\"iqn.2004-10.org.example:x\\n<0>\\u001b[2J\""),
+                            &s, &e));
+        EXPECT_COUNTS(s, 0, 0, 1);
+        ASSERT_CONTAINS(diags(&s), "data.target_iqn");
+        ASSERT_NOT_CONTAINS(diags(&s), "\x1b");
+        ASSERT_NOT_CONTAINS(diags(&s), "\n<0>");
+        volume_set_free(&s);
+}
+
 TEST(bare_connection_info_forms)
 {
         struct volume_set s;

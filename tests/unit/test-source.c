@@ -29,7 +29,7 @@ TEST(retry_policy)
 
 TEST(backoff_doubles_caps_and_jitters)
 {
-        struct meta_http_policy p = { 1000, 5, 1000, 8000 };
+        struct meta_http_policy p = { 1000, 5, 1000, 8000, 0 };
         unsigned lo, hi;
 
         lo = meta_http_backoff_ms(&p, 0, 0);
@@ -59,7 +59,7 @@ write_file(const char *path, const char *text)
 TEST(file_and_tree_sources)
 {
         char dir[] = "/tmp/va-src-XXXXXX", path[512];
-        struct meta_source_opts o = { NULL, NULL, META_HTTP_POLICY_DEFAULT };
+        struct meta_source_opts o = { NULL, NULL, META_HTTP_POLICY_DEFAULT, 0 };
         struct meta_docs d;
         struct volume_set s;
         struct va_err e;
