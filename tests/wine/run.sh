@@ -524,7 +524,7 @@ sc_service() {
         hpid=$!
         log="$drive_c/ProgramData/volattach/volattach.log"
         i=0
-        while ! grep -q "notice: volume $U1 attached: " "$log" 2>/dev/null && [ $i -lt 300 ]; do
+        while ! grep -q "notice: volume $U1 attached: " "$log" 2>/dev/null && [ $i -lt 1200 ]; do
                 sleep 0.1
                 i=$((i + 1))
         done
