@@ -4,6 +4,7 @@ from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
 PROJECT = "volattach-vendordata"
+DEFAULT_CONFIG = "/etc/volattach-vendordata/volattach-vendordata.conf"
 
 vendordata_opts = [
     cfg.ListOpt("allowed_roles", default=["vendordata"],

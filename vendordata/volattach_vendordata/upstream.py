@@ -30,24 +30,34 @@ class Upstreams:
     """One keystoneauth session (its token shared and renewed by the auth
     plugin, its connection pool shared) for the life of the process."""
 
-    def __init__(self, conf):
+    def __init__(self, conf, cinder_auth=None):
+        """cinder_auth: another auth plugin for Cinder only (the live attach
+        command's ServiceTokenAuthWrapper, which adds X-Service-Token)."""
         self.conf = conf
-        auth = ks_loading.load_auth_from_conf_options(conf, "service_auth")
+        auth = self.auth = ks_loading.load_auth_from_conf_options(conf, "service_auth")
         self.session = ks_loading.load_session_from_conf_options(conf, "service_auth", auth=auth)
         self.cinder = ks_loading.load_adapter_from_conf_options(
-            conf, "cinder", session=self.session, auth=auth)
+            conf, "cinder", session=self.session, auth=cinder_auth or auth)
         self.ironic = ks_loading.load_adapter_from_conf_options(
             conf, "ironic", session=self.session, auth=auth)
 
     def _get(self, name, adapter, path, microversion, deadline):
-        limit = min(getattr(self.conf, name).timeout, deadline.left())
+        resp = self.request(name, adapter, "GET", path, microversion, deadline)
+        return self._doc(name, resp, microversion)
+
+    def request(self, name, adapter, method, path, microversion, deadline, body=None,
+                timeout=None):
+        """One request, bounded by the deadline; transport failures become
+        UpstreamError, the HTTP answer is returned whatever its status."""
+        limit = min(timeout or getattr(self.conf, name).timeout, deadline.left())
         if limit < 0.05:
             raise UpstreamError(504, "%s: no time left within the %.1f s deadline"
                                 % (name, self.conf.vendordata.deadline))
+        kwargs = {"json": body} if body is not None else {}
         try:
-            resp = adapter.get(path, microversion=microversion, timeout=limit,
-                               raise_exc=False, log=False, connect_retries=0,
-                               headers={"Accept": "application/json"})
+            resp = adapter.request(path, method, microversion=microversion, timeout=limit,
+                                   raise_exc=False, log=False, connect_retries=0,
+                                   headers={"Accept": "application/json"}, **kwargs)
         except (ks_exc.ConnectTimeout, ks_exc.RequestTimeout):
             # keystoneauth raises ConnectTimeout for a read timeout as well
             raise UpstreamError(504, "%s did not answer within %.1f s" % (name, limit)) from None
@@ -62,6 +72,10 @@ class Upstreams:
                                 "([service_auth])" % name) from None
         except ks_exc.ClientException as e:
             raise UpstreamError(503, "%s: %s" % (name, type(e).__name__)) from None
+        return resp
+
+    @staticmethod
+    def _doc(name, resp, microversion):
         if resp.status_code == 404:
             return None
         if resp.status_code in (401, 403):

@@ -15,7 +15,7 @@ from paste import deploy
 
 from volattach_vendordata import opts
 
-DEFAULT_CONFIG = "/etc/volattach-vendordata/volattach-vendordata.conf"
+DEFAULT_CONFIG = opts.DEFAULT_CONFIG
 
 
 class SecretMask(logging.Filter):
