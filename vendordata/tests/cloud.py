@@ -130,6 +130,15 @@ def http(method, url, token=None, body=None, headers=None, timeout=10):
         return e.code, e.headers, doc
 
 
+# CVE-2023-2088 (OSSA-2023-003): an attachment delete is a service's only
+# with an X-Service-Token carrying one of these roles (cinder/volume/api.py
+# is_service_request); required: auth_token itself refuses a service token
+# without them
+CINDER_SERVICE_TOKEN = """service_token_roles = service
+service_token_roles_required = true
+"""
+
+
 class Cloud:
     """Keystone + cinder-api + ironic-api with the users, roles, services and
     endpoints a real deployment has, for the vendordata service to talk to."""
@@ -293,7 +302,7 @@ target_protocol = iscsi
 target_ip_address = 127.0.0.1
 target_port = 3260
 volume_group = vdtest
-""".format(d=d, paste=paste) + self.authtoken_section("cinder"))
+""".format(d=d, paste=paste) + self.authtoken_section("cinder") + CINDER_SERVICE_TOKEN)
         run([PYTHON, "-c", "import sys; from cinder.cmd.manage import main; sys.argv[0]='cinder-manage'; sys.exit(main())",
              "--config-file", conf, "db", "sync"], self.env, os.path.join(d, "manage.log"))
         sqlite_wal(os.path.join(d, "cinder.db"))
@@ -301,7 +310,10 @@ volume_group = vdtest
         s = Service("cinder", uwsgi_cmd(self.cinder_port, wsgi, processes=self.procs, threads=1,
                                         pyargv="--config-file " + conf,
                                         log=os.path.join(d, "uwsgi.log")),
-                    self.env, os.path.join(d, "uwsgi.log"), self.cinder_url + "/")
+                    # attachment update/delete: cinder-volume's VolumeManager in
+                    # cinder-api's process (tests/seed.py install_direct_volume_rpc)
+                    dict(self.env, VD_DIRECT_VOLUME_RPC="1"),
+                    os.path.join(d, "uwsgi.log"), self.cinder_url + "/")
         self.services["cinder"] = s
         s.start()
 

@@ -51,6 +51,9 @@ class Recorder:
 
     def __call__(self, *cmd, **kwargs):
         self.calls.append(cmd)
+        if cmd[:2] == ("cinder-rtstool", "create") and len(cmd) > 3:
+            # the target LioAdm then looks for (get-targets) is the one it made
+            Recorder.targets = Recorder.targets + [cmd[3]]
         if cmd[:2] == ("cinder-rtstool", "get-targets"):
             return ("\n".join(self.targets) + "\n", "")
         return ("", "")
@@ -61,6 +64,43 @@ class Recorder:
 class NoLVM:
     def activate_lv(self, name, *args, **kwargs):
         pass
+
+
+def volume_manager_in_process():
+    """cinder-volume's VolumeManager for the backend of the test cloud's
+    cinder.conf, in this process: the real LVM driver and LioAdm, with the
+    cinder-rtstool commands recorded (Recorder) and no LVM on the host."""
+    from cinder import utils
+    from cinder.volume import manager as volume_manager
+    utils.execute = Recorder()  # LioAdm runs cinder-rtstool through cinder.utils.execute
+    mgr = volume_manager.VolumeManager(service_name="lio", host="vdtest@lio")
+    mgr.driver.vg = NoLVM()
+    mgr.driver._initialized = True
+    return mgr
+
+
+def install_direct_volume_rpc():
+    """In cinder-api's own process (tests/wsgi/cinder_api.py): the two RPC
+    calls of the attachments API that go to cinder-volume, attachment_update
+    (PUT /attachments/{id}) and attachment_delete (DELETE), become direct
+    calls into volume_manager_in_process(). The same joint as seed_cinder's
+    DirectVolumeRPC; every other step stays cinder-api's, reached over REST."""
+    from cinder.volume import rpcapi
+    state = {}
+
+    def mgr():
+        if "mgr" not in state:
+            state["mgr"] = volume_manager_in_process()
+        return state["mgr"]
+
+    def attachment_update(self, ctxt, vref, connector, attachment_id):
+        return mgr().attachment_update(ctxt, vref, connector, attachment_id)
+
+    def attachment_delete(self, ctxt, attachment_id, vref):
+        return mgr().attachment_delete(ctxt, attachment_id, vref)
+
+    rpcapi.VolumeAPI.attachment_update = attachment_update
+    rpcapi.VolumeAPI.attachment_delete = attachment_delete
 
 
 def seed_cinder(spec):
@@ -80,12 +120,7 @@ def seed_cinder(spec):
     from oslo_log import log
     log.setup(cfg.CONF, "cinder")
 
-    from cinder import utils
-    rec = Recorder()
-    utils.execute = rec  # LioAdm runs cinder-rtstool through cinder.utils.execute
-    mgr = volume_manager.VolumeManager(service_name="lio", host="vdtest@lio")
-    mgr.driver.vg = NoLVM()
-    mgr.driver._initialized = True
+    mgr = volume_manager_in_process()
     api = volume_api.API()
     api.volume_rpcapi = DirectVolumeRPC(mgr)
 
@@ -107,6 +142,10 @@ def seed_cinder(spec):
             "user_id": spec["user_id"], "project_id": project, "display_name": v.get("name", "vd"),
             "volume_type_id": vtype["id"]})["id"]
         vol = objects.Volume.get_by_id(ctxt, vid)
+        if v.get("attach") is False:
+            # an available volume, for the live attach command's tests
+            out.append({"volume_id": vol.id, "name": vol.display_name})
+            continue
         Recorder.targets = ["iqn.2010-10.org.openstack:volume-" + vol.id]
         att = http("POST", "%s/v3/%s/attachments" % (url, project), token,
                    {"attachment": {"volume_uuid": vol.id, "instance_uuid": v["instance_uuid"]}},
