@@ -151,8 +151,10 @@ class Cloud:
         self.procs = uwsgi_processes
         self.services = {}
         self.pw = {u: secrets.token_urlsafe(12) for u in
-                   ("admin", "nova", "cinder", "ironic", "vendordata", "member")}
+                   ("admin", "nova", "cinder", "ironic", "vendordata", "member", "compute")}
         self.ks_port, self.cinder_port, self.ironic_port = free_port(), free_port(), free_port()
+        self.nova_port = free_port()
+        self.nova_url = "http://%s:%d" % (LOOPBACK, self.nova_port)
         self.ks_url = "http://%s:%d/v3" % (LOOPBACK, self.ks_port)
         self.cinder_url = "http://%s:%d" % (LOOPBACK, self.cinder_port)
         self.ironic_url = "http://%s:%d" % (LOOPBACK, self.ironic_port)
@@ -243,7 +245,9 @@ password_hash_rounds = 4
                   # admin: Cinder's all_tenants (context_is_admin); service:
                   # Ironic's rule:service_role under the new RBAC defaults
                   "vendordata": [("service", "admin"), ("service", "service")],
-                  "member": [("demo", "member"), ("service", "member")]}
+                  "member": [("demo", "member"), ("service", "member")],
+                  # nova-api's own user (its auth_token validates tokens)
+                  "compute": [("service", "admin"), ("service", "service")]}
         for user, pairs in grants.items():
             uid = self._ks("POST", "/users", {"user": {
                 "name": user, "domain_id": "default", "password": self.pw[user]}})["user"]["id"]
@@ -251,7 +255,8 @@ password_hash_rounds = 4
             for proj, role in pairs:
                 self._ks("PUT", "/projects/%s/users/%s/roles/%s" % (ids[proj], uid, roles[role]))
         for stype, name, url in (("volumev3", "cinderv3", self.cinder_url + "/v3/%(project_id)s"),
-                                 ("baremetal", "ironic", self.ironic_url)):
+                                 ("baremetal", "ironic", self.ironic_url),
+                                 ("compute", "nova", self.nova_url + "/v2.1")):
             sid = self._ks("POST", "/services", {"service": {"type": stype, "name": name}})["service"]["id"]
             for iface in ("public", "internal", "admin"):
                 self._ks("POST", "/endpoints", {"endpoint": {
@@ -363,12 +368,59 @@ port = {jport}
         self.services["ironic"] = s
         s.start()
 
+    # -------------------------------------------------------------------- nova
+    def _nova(self):
+        """nova-api (python3-nova's WSGI app), for Cinder's CVE-2023-2088
+        check: an attachment delete without a service token makes Cinder ask
+        Nova (GET /servers/{id}/os-volume_attachments/{volume}). Its
+        instances and BDMs are made through nova.objects (tests/seed.py
+        nova); nothing else of Nova runs."""
+        d = self.path("nova")
+        os.makedirs(d, exist_ok=True)
+        shutil.copy(os.path.join(HERE, "nova-api-paste.ini"), os.path.join(d, "api-paste.ini"))
+        conf = self.nova_conf = os.path.join(d, "nova.conf")
+        with open(conf, "w") as f:
+            f.write("""[DEFAULT]
+log_file = {d}/nova-api.log
+transport_url = fake:/
+host = vdtest
+state_path = {d}
+[api]
+auth_strategy = keystone
+[wsgi]
+api_paste_config = {d}/api-paste.ini
+[api_database]
+connection = sqlite:///{d}/nova_api.db
+[database]
+connection = sqlite:///{d}/nova.db
+[oslo_concurrency]
+lock_path = {d}
+""".format(d=d) + self.authtoken_section("compute"))
+        nm = [PYTHON, "-c", "import sys; from nova.cmd.manage import main; "
+              "sys.argv[0]='nova-manage'; sys.exit(main())", "--config-file", conf]
+        log = os.path.join(d, "manage.log")
+        run(nm + ["api_db", "sync"], self.env, log)
+        run(nm + ["cell_v2", "map_cell0", "--database_connection",
+                  "sqlite:///%s/nova_cell0.db" % d], self.env, log)
+        run(nm + ["db", "sync"], self.env, log)
+        run(nm + ["cell_v2", "create_cell", "--name", "cell1"], self.env, log)
+        for db in ("nova_api.db", "nova.db", "nova_cell0.db"):
+            sqlite_wal(os.path.join(d, db))
+        env = dict(self.env, OS_NOVA_CONFIG_DIR=d)
+        s = Service("nova", uwsgi_cmd(self.nova_port, os.path.join(HERE, "wsgi", "nova_api.py"),
+                                      processes=self.procs, threads=1,
+                                      log=os.path.join(d, "uwsgi.log")),
+                    env, os.path.join(d, "uwsgi.log"), self.nova_url + "/v2.1")
+        self.services["nova"] = s
+        s.start()
+
     def start(self):
         try:
             self._keystone()
             self._identity()
             self._cinder()
             self._ironic()
+            self._nova()
         except BaseException:
             self.stop()
             raise
@@ -384,6 +436,7 @@ port = {jport}
         """Runs tests/seed.py (Cinder's or Ironic's own code, in a child
         process) and returns what it made."""
         spec = dict(spec, cinder_conf=self.cinder_conf, ironic_conf=self.ironic_conf,
+                    nova_conf=getattr(self, "nova_conf", None),
                     cinder_url=self.cinder_url, ironic_url=self.ironic_url)
         path = self.path("seed-%s-%d.json" % (kind, time.monotonic_ns()))
         with open(path, "w") as f:

@@ -83,6 +83,14 @@ def world():
             {"instance_uuid": w.bare, "connectors": [["iqn", "iqn.2004-10.com.example:bare"]]},
             {"instance_uuid": None, "connectors": [["iqn", "iqn.2004-10.com.example:free"]]},
         ]})
+        # Nova's records of the boot request: the instance and its volume
+        # BDMs with their attachment ids (Cinder's CVE-2023-2088 check asks)
+        c.seed("nova", {"instances": [{
+            "uuid": w.bm, "project_id": c.ids["demo"], "user_id": c.ids["user_member"],
+            "node": w.node[0]["node_uuid"], "hostname": "bm1",
+            "bdms": [{"volume_id": w.vol[n]["volume_id"], "attachment_id": w.vol[n]["attachment_id"],
+                      "boot_index": i, "device_name": "/dev/sd" + "ab"[i]}
+                     for i, n in enumerate(("boot", "data1"))]}]})
         w.vd = cloud.vendordata_service(c)
         yield w
     finally:

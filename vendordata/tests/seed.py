@@ -203,8 +203,36 @@ def seed_ironic(spec):
     return out
 
 
+def seed_nova(spec):
+    """Nova's records of instances (cell1) and their volume BDMs, as Nova's
+    API and compute make them at boot, through nova.objects."""
+    from nova import config, context, objects
+    config.parse_args(["nova-seed", "--config-file", spec["nova_conf"]])
+    objects.register_all()
+    ctxt = context.get_admin_context()
+    cell = next(c for c in objects.CellMappingList.get_all(ctxt) if c.name == "cell1")
+    out = []
+    for i in spec["instances"]:
+        with context.target_cell(ctxt, cell) as cctxt:
+            inst = objects.Instance(cctxt, uuid=i["uuid"], project_id=i["project_id"],
+                                    user_id=i["user_id"], vm_state="active", power_state=1,
+                                    host="vdtest", node=i.get("node"), hostname=i.get("hostname", "bm"),
+                                    display_name=i.get("hostname", "bm"))
+            inst.create()
+            for b in i.get("bdms", []):
+                objects.BlockDeviceMapping(
+                    cctxt, instance_uuid=inst.uuid, volume_id=b["volume_id"],
+                    attachment_id=b["attachment_id"], source_type="volume",
+                    destination_type="volume", boot_index=b.get("boot_index"),
+                    device_name=b.get("device_name"), delete_on_termination=False).create()
+        objects.InstanceMapping(ctxt, instance_uuid=inst.uuid, cell_mapping=cell,
+                                project_id=i["project_id"], user_id=i["user_id"]).create()
+        out.append({"uuid": inst.uuid})
+    return out
+
+
 if __name__ == "__main__":
     with open(sys.argv[2]) as f:
         spec = json.load(f)
-    made = {"cinder": seed_cinder, "ironic": seed_ironic}[sys.argv[1]](spec)
+    made = {"cinder": seed_cinder, "ironic": seed_ironic, "nova": seed_nova}[sys.argv[1]](spec)
     print(json.dumps(made))

@@ -1,13 +1,15 @@
 """volattach-vendordata attach/detach (volattach_vendordata/manage.py), run as
 the operator runs it (bin/volattach-vendordata, a config file), against the
-test cloud's real Keystone, cinder-api and ironic-api.
+test cloud's real Keystone, cinder-api, ironic-api and nova-api.
 
 The one joint that is not a cloud's: cinder-api's RPC calls to cinder-volume
 for attachment update and delete go to Cinder's own VolumeManager inside
 cinder-api's process (tests/seed.py install_direct_volume_rpc), as the seed
 does it, because there is no cinder-volume or RabbitMQ. The command itself
 only speaks REST. cinder-api runs with [keystone_authtoken]
-service_token_roles = service and service_token_roles_required = true."""
+service_token_roles = service and service_token_roles_required = true, and
+Cinder's CVE-2023-2088 check asks the test cloud's real nova-api, whose
+instances and BDMs tests/seed.py nova made."""
 import json
 import os
 import sqlite3
@@ -47,6 +49,11 @@ def live(world):
          "connectors": [["iqn", LIVE_IQN], ["ip", LIVE_IP]]},
         {"instance_uuid": L.noiqn, "connectors": [["ip", "127.0.0.10"]]}]})
     L.node = nodes[0]["node_uuid"]
+    # Nova's record of the instance, with no BDM: the command's volumes are
+    # not Nova's
+    c.seed("nova", {"instances": [{"uuid": L.iid, "project_id": c.ids["demo"],
+                                   "user_id": c.ids["user_member"], "node": L.node,
+                                   "hostname": "bm-live"}]})
     d = c.path("live")
     creds = """auth_type = password
 auth_url = {ks}
@@ -194,21 +201,6 @@ def test_attach_errors(live, world, who, volume, message):
 
 # ------------------------------------------------------------------ detach
 
-def test_detach_without_service_token_is_refused_by_cinder(live, world):
-    """CVE-2023-2088's check is real in cinder-api 21.3.1: without an
-    X-Service-Token Cinder asks Nova whether the server still uses the
-    volume, before it deletes an attachment that has connection_info. This
-    cloud has no Nova, so Cinder cannot ask and refuses (a real cloud's Nova
-    answers 404 for a volume it has no BDM for, and then Cinder deletes it;
-    409 comes when Nova knows the attachment: README)."""
-    rc, _, err = run(live, world, "plain", "detach", live.iid, "live1")
-    assert rc == 1
-    assert "X-Service-Token" in err and "[service_user]" in err, err
-    assert len(cinder_attachments(world, live.iid)) == 2
-    log = open(world.cloud.path("cinder", "cinder-api.log"), errors="replace").read()
-    assert "checking data on nova" in log
-
-
 def test_detach_with_a_service_token_of_a_user_without_the_role_is_401(live, world):
     rc, _, err = run(live, world, "member", "detach", live.iid, "live1")
     assert rc == 1
@@ -216,9 +208,68 @@ def test_detach_with_a_service_token_of_a_user_without_the_role_is_401(live, wor
     assert len(cinder_attachments(world, live.iid)) == 2
 
 
-def test_detach_with_service_token_deletes_the_attachment(live, world):
+def cinder_log(world):
+    with open(world.cloud.path("cinder", "cinder-api.log"), errors="replace") as f:
+        return f.read()
+
+
+def test_detach_without_service_token_nova_down_is_refused(live, world):
+    """CVE-2023-2088's check is real in cinder-api 21.3.1: without an
+    X-Service-Token, Cinder asks Nova whether the server uses the volume
+    before it deletes an attachment that has connection_info. With nova-api
+    stopped it cannot ask, and refuses (500); the attachment stays."""
+    nova = world.cloud.services["nova"]
+    nova.stop()
+    try:
+        rc, _, err = run(live, world, "plain", "detach", live.iid, "live1")
+    finally:
+        nova.start()
+    assert rc == 1
+    assert "asks Nova" in err and "[service_user]" in err, err
+    assert len(cinder_attachments(world, live.iid)) == 2
+    assert "checking data on nova" in cinder_log(world)
+
+
+def test_cinder_answers_409_for_novas_attachment_without_service_token(live, world):
+    """The 409 itself: world.bm's data1 attachment is Nova's (Nova has a BDM
+    with that attachment id), and an admin's DELETE without a service token
+    is refused by Cinder with 409 (ConflictNovaUsingAttachment). The
+    command never sends that delete: it refuses Nova's attachments first
+    (test_detach_refuses_an_attachment_nova_made)."""
+    c = world.cloud
+    aid = world.vol["data1"]["attachment_id"]
+    st, _, doc = cloud.http("DELETE", "%s/v3/%s/attachments/%s" % (c.cinder_url, c.ids["service"], aid),
+                            token=c.token("vendordata"),
+                            headers={"OpenStack-API-Version": "volume 3.44"})
+    assert st == 409, doc
+    assert "Bug #2004555" in cinder_log(world)
+    assert any(a["id"] == aid for a in cinder_attachments(world, world.bm))
+
+
+def test_detach_without_service_token_nova_has_no_bdm_deletes(live, world):
+    """Nova knows the server but has no BDM for this volume (the command
+    made the attachment): Nova answers 404, and Cinder deletes the
+    attachment without a service token, logging that it did."""
     vid = live.vol["live1"]
-    rc, out, err = run(live, world, "service", "detach", live.iid, vid)
+    rc, out, err = run(live, world, "plain", "detach", live.iid, vid)
+    assert rc == 0, err
+    assert "deleted" in out
+    assert [a["volume_id"] for a in cinder_attachments(world, live.iid)] == [live.vol["live2"]]
+    assert "Instance or volume not found on Nova" in cinder_log(world)
+    assert volume_status(world, vid) == "available"
+
+
+def test_detach_with_service_token_deletes_the_attachment(live, world):
+    """With the service token Cinder does not ask Nova at all: nova-api is
+    stopped, and the delete still goes through."""
+    vid = live.vol["live1"]
+    assert run(live, world, "service", "attach", live.iid, vid)[0] == 0
+    nova = world.cloud.services["nova"]
+    nova.stop()
+    try:
+        rc, out, err = run(live, world, "service", "detach", live.iid, vid)
+    finally:
+        nova.start()
     assert rc == 0, err
     assert "deleted" in out
     assert [a["volume_id"] for a in cinder_attachments(world, live.iid)] == [live.vol["live2"]]
