@@ -114,7 +114,6 @@ def seed_cinder(spec):
     rpc.init(cfg.CONF)
     coordination.COORDINATOR.start()
     from cinder.volume import api as volume_api
-    from cinder.volume import manager as volume_manager
     from cinder.volume import volume_types
     from cinder import db
     from oslo_log import log
