@@ -99,8 +99,8 @@ get_attributes(disk_ioctl_fn io, const WCHAR *w, DWORDLONG *attrs, DWORD *e)
 }
 
 static int
-set_attributes(disk_ioctl_fn io, const WCHAR *w, BOOLEAN persist, DWORDLONG attrs,
-               DWORDLONG mask, DWORD *e)
+set_attributes(disk_ioctl_fn io, const WCHAR *w, BOOLEAN persist, DWORDLONG attrs, DWORDLONG mask,
+               DWORD *e)
 {
         VA_SET_DISK_ATTRIBUTES a;
         DWORD got = 0;

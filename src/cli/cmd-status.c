@@ -116,8 +116,8 @@ cmd_status_exec(struct cli *c)
                                         (void)cJSON_AddBoolToObject(p, "online", dev.online > 0);
                                         (void)cJSON_AddBoolToObject(p, "read_only", dev.read_only);
                                         if (dev.partition_style[0])
-                                                (void)cJSON_AddStringToObject(
-                                                    p, "partition_style", dev.partition_style);
+                                                (void)cJSON_AddStringToObject(p, "partition_style",
+                                                                              dev.partition_style);
                                 }
                                 (void)cJSON_AddItemToArray(jpaths, p);
                         } else {

@@ -12,11 +12,7 @@
 enum { ENV_TARGETS, ENV_DISCOVERY, ENV_FAULT, ENV_SERVICE, ENV_SAN, ENV_COUNT };
 
 static const char *const env_names[ENV_COUNT] = {
-        "VA_SIM_TARGETS",
-        "VA_SIM_DISCOVERY",
-        "VA_SIM_FAULT",
-        "VA_SIM_SERVICE",
-        "VA_SIM_SAN_POLICY",
+        "VA_SIM_TARGETS", "VA_SIM_DISCOVERY", "VA_SIM_FAULT", "VA_SIM_SERVICE", "VA_SIM_SAN_POLICY",
 };
 
 /* the values last parsed, to re-parse only what changed */
@@ -381,12 +377,35 @@ fault_entry(void *ctx, const char *entry)
         return 0;
 }
 
+/* The index of value in words (NULL-ended); empty is the first one. */
+static int
+keyword(const char *var, const char *value, const char *const *words, int *ret, char *err,
+        size_t errlen)
+{
+        int i;
+        size_t o = 0;
+
+        if (value[0] == '\0') {
+                *ret = 0;
+                return 0;
+        }
+        for (i = 0; words[i] != NULL; i++)
+                if (strcmp(value, words[i]) == 0) {
+                        *ret = i;
+                        return 0;
+                }
+        o = (size_t)snprintf(err, errlen, "%s: '%s' is not ", var, value);
+        for (i = 0; words[i] != NULL && o < errlen; i++)
+                o += (size_t)snprintf(err + o, errlen - o, "%s%s", i ? "|" : "", words[i]);
+        return -1;
+}
+
 int
 sim_config_refresh(struct sim_config *cfg, int *changed, char *err, size_t errlen)
 {
         static char now[ENV_COUNT][ENV_MAX];
         struct parse_ctx pc = { cfg, err, errlen };
-        int i, diff[ENV_COUNT];
+        int i, v, diff[ENV_COUNT];
 
         *changed = 0;
         for (i = 0; i < ENV_COUNT; i++) {
@@ -419,34 +438,20 @@ sim_config_refresh(struct sim_config *cfg, int *changed, char *err, size_t errle
                 cfg->faults.busy_left[1] = cfg->faults.session_busy;
         }
         if (diff[ENV_SERVICE]) {
-                if (now[ENV_SERVICE][0] == '\0' || strcmp(now[ENV_SERVICE], "scm") == 0) {
-                        cfg->service = SIM_SERVICE_SCM;
-                } else if (strcmp(now[ENV_SERVICE], "running") == 0) {
-                        cfg->service = SIM_SERVICE_RUNNING;
-                } else if (strcmp(now[ENV_SERVICE], "stopped") == 0) {
-                        cfg->service = SIM_SERVICE_STOPPED;
-                } else {
-                        (void)snprintf(err, errlen,
-                                       "VA_SIM_SERVICE: '%s' is not scm|running|stopped",
-                                       now[ENV_SERVICE]);
+                static const char *const modes[] = { "scm", "running", "stopped", NULL };
+
+                if (keyword("VA_SIM_SERVICE", now[ENV_SERVICE], modes, &v, err, errlen) < 0)
                         return -1;
-                }
+                cfg->service = (enum sim_service_mode)v;
         }
         if (diff[ENV_SAN]) {
                 /* Windows Server's default is OfflineShared (VDS_SP_OFFLINE_SHARED) */
-                if (now[ENV_SAN][0] == '\0' || strcmp(now[ENV_SAN], "OfflineShared") == 0) {
-                        cfg->san_policy = SIM_SAN_OFFLINE_SHARED;
-                } else if (strcmp(now[ENV_SAN], "OnlineAll") == 0) {
-                        cfg->san_policy = SIM_SAN_ONLINE_ALL;
-                } else if (strcmp(now[ENV_SAN], "OfflineAll") == 0) {
-                        cfg->san_policy = SIM_SAN_OFFLINE_ALL;
-                } else {
-                        (void)snprintf(err, errlen,
-                                       "VA_SIM_SAN_POLICY: '%s' is not "
-                                       "OfflineShared|OnlineAll|OfflineAll",
-                                       now[ENV_SAN]);
+                static const char *const policies[] = { "OfflineShared", "OnlineAll", "OfflineAll",
+                                                        NULL };
+
+                if (keyword("VA_SIM_SAN_POLICY", now[ENV_SAN], policies, &v, err, errlen) < 0)
                         return -1;
-                }
+                cfg->san_policy = (enum sim_san_policy)v;
         }
         memcpy(env_seen, now, sizeof(env_seen));
         env_parsed = 1;

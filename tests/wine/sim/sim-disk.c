@@ -124,8 +124,7 @@ set_attributes(struct sim_call *c, struct sim_disk *d, DWORD access, const void 
                 return ERROR_INVALID_PARAMETER;
         memcpy(&a, in, sizeof(a));
         sim_note(c, " version=%lu persist=%d attrs=%llx mask=%llx", (unsigned long)a.Version,
-                 a.Persist, (unsigned long long)a.Attributes,
-                 (unsigned long long)a.AttributesMask);
+                 a.Persist, (unsigned long long)a.Attributes, (unsigned long long)a.AttributesMask);
         /* Version must be sizeof (documented); other bits and attributes
          * outside the mask are refused (assumed) */
         if (a.Version != sizeof(a) || (a.AttributesMask & ~known) != 0 ||
@@ -183,7 +182,9 @@ VaSimDiskIoctl(const WCHAR *path, DWORD access, DWORD code, void *in, DWORD inle
                 rc = ERROR_SUCCESS;
         if (rc == ERROR_SUCCESS) {
                 sim_note(&c, "access=%s code=%lx",
-                         access == 0 ? "none" : access == GENERIC_READ ? "r" : "rw",
+                         access == 0              ? "none"
+                         : access == GENERIC_READ ? "r"
+                                                  : "rw",
                          (unsigned long)code);
                 if (path == NULL || got == NULL || drive_number(path, &n) < 0 ||
                     (d = disk_present(&c, n)) == NULL) {

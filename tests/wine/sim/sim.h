@@ -264,9 +264,9 @@ ULONG sim_check_login(struct sim_call *c, const struct sim_target *t,
 /* The Windows backend's disk seam (src/backend/iscsidsc-disk.h): one
  * CreateFileW + DeviceIoControl on \\.\PhysicalDriveN, answered from the
  * simulated disks, since Wine has no disk driver to model. */
-__declspec(dllexport) BOOL WINAPI VaSimDiskIoctl(const WCHAR *path, DWORD access, DWORD code,
-                                                 void *in, DWORD inlen, void *out, DWORD outlen,
-                                                 DWORD *got);
+__declspec(dllexport) BOOL WINAPI
+    VaSimDiskIoctl(const WCHAR *path, DWORD access, DWORD code, void *in, DWORD inlen, void *out,
+                   DWORD outlen, DWORD *got);
 
 /* --- configuration (sim-config.c) ------------------------------------------- */
 
