@@ -12,6 +12,7 @@
 #include "iscsidsc.h"
 
 #include "core/initiator.h"
+#include "backend/iscsidsc-disk.h"
 #include "backend/iscsidsc-util.h"
 #include "base/ascii.h"
 #include "base/log.h"
@@ -27,28 +28,13 @@
 #define FILE_DEVICE_DISK 0x00000007
 #endif
 
-/* IOCTL_DISK_SET_DISK_ATTRIBUTES and its input, as the SDK's winioctl.h has
- * them (Windows 7 / 2008 R2 and later); mingw-w64 10 lacks all three.
- * CTL_CODE(IOCTL_DISK_BASE, 0x3d, METHOD_BUFFERED, FILE_READ_ACCESS |
- * FILE_WRITE_ACCESS) = 0x7C0F4. */
-#define VA_IOCTL_DISK_SET_DISK_ATTRIBUTES 0x0007C0F4u
-#define VA_DISK_ATTRIBUTE_READ_ONLY       0x0000000000000002ull
-typedef struct {
-        DWORD Version; /* sizeof the structure */
-        BOOLEAN Persist;
-        BYTE Reserved1[3];
-        DWORDLONG Attributes;
-        DWORDLONG AttributesMask;
-        DWORD Reserved2[4];
-} VA_SET_DISK_ATTRIBUTES;
-_Static_assert(sizeof(VA_SET_DISK_ATTRIBUTES) == 40, "SET_DISK_ATTRIBUTES is 40 bytes");
-
 struct initiator {
         struct plat_mutex *mu;
         /* The initiator CHAP secret is one per machine
          * (SetIScsiInitiatorCHAPSharedSecret): the first mutual volume sets
          * it, a second one asking for another is refused. */
         struct va_secret *mutual;
+        disk_ioctl_fn disk_io; /* the disk seam (iscsidsc-disk.h) */
 };
 
 /* --- the buffer-size retry, written once --------------------------------- */
@@ -209,6 +195,7 @@ iscsidsc_open(struct initiator **ret, struct va_err *err)
                 free(ini);
                 return va_err_set(err, VA_E_NOMEM, "out of memory");
         }
+        ini->disk_io = disk_io_select();
         *ret = ini;
         return 0;
 }
@@ -642,48 +629,6 @@ device_from(const ISCSI_DEVICE_ON_SESSIONW *d, const struct initiator_session *s
         free(legacy);
 }
 
-/* Size, serial and identity straight from the disk, where Windows lets us
- * open it (not under Wine, whose disks the simulated initiator invents). */
-static void
-device_details(struct initiator_device *d)
-{
-        wchar_t *w = win_utf16(d->path);
-        GET_LENGTH_INFORMATION gl;
-        STORAGE_PROPERTY_QUERY q;
-        union {
-                STORAGE_DEVICE_DESCRIPTOR dd;
-                char raw[1024];
-        } desc;
-        DWORD got = 0;
-        HANDLE h;
-
-        if (w == NULL)
-                return;
-        h = CreateFileW(w, 0, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL, OPEN_EXISTING, 0, NULL);
-        free(w);
-        if (h == INVALID_HANDLE_VALUE)
-                return;
-        if (DeviceIoControl(h, IOCTL_DISK_GET_LENGTH_INFO, NULL, 0, &gl, sizeof(gl), &got, NULL))
-                d->size_bytes = (uint64_t)gl.Length.QuadPart;
-        memset(&q, 0, sizeof(q));
-        q.PropertyId = StorageDeviceProperty;
-        q.QueryType = PropertyStandardQuery;
-        if (DeviceIoControl(h, IOCTL_STORAGE_QUERY_PROPERTY, &q, sizeof(q), &desc, sizeof(desc),
-                            &got, NULL) &&
-            desc.dd.SerialNumberOffset != 0 && desc.dd.SerialNumberOffset < got) {
-                const char *sn = desc.raw + desc.dd.SerialNumberOffset;
-                size_t i, o = 0;
-
-                for (i = 0; desc.dd.SerialNumberOffset + i < got && sn[i] != '\0' &&
-                            o + 1 < sizeof(d->serial);
-                     i++)
-                        if (sn[i] > 0x20 && sn[i] < 0x7f)
-                                d->serial[o++] = sn[i];
-                d->serial[o] = '\0';
-        }
-        CloseHandle(h);
-}
-
 static int
 session_devices(const struct initiator_session *s, ISCSI_DEVICE_ON_SESSIONW **ret, ULONG *ret_n,
                 struct va_err *err)
@@ -719,7 +664,6 @@ iscsidsc_find_device(struct initiator *ini, const struct initiator_session *s, u
         ULONG n = 0, i;
         int r;
 
-        (void)ini;
         (void)scan; /* the Microsoft initiator reports every LUN itself */
         if (lun > 255)
                 /* SCSI_ADDRESS.Lun is a UCHAR: larger LUNs cannot be matched */
@@ -739,7 +683,9 @@ iscsidsc_find_device(struct initiator *ini, const struct initiator_session *s, u
                         continue;
                 va_err_clear(err);
                 device_from(&v[i], s, ret);
-                device_details(ret);
+                /* the disk's number comes from the session's own device
+                 * list: never a guess from a disk number */
+                disk_details(ini->disk_io, ret);
                 r = 0;
                 break;
         }
@@ -817,35 +763,17 @@ iscsidsc_multipath_ready(struct initiator *ini)
 static int
 iscsidsc_set_readonly(struct initiator *ini, const struct initiator_device *d, struct va_err *err)
 {
-        VA_SET_DISK_ATTRIBUTES a;
-        wchar_t *w = win_utf16(d->path);
-        DWORD got = 0;
-        HANDLE h;
-        char msg[300];
-        int r = 0;
+        return disk_set_readonly(ini->disk_io, d, err);
+}
 
-        (void)ini;
-        if (w == NULL)
-                return va_err_set(err, VA_E_INVAL, "bad device path");
-        h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
-                        OPEN_EXISTING, 0, NULL);
-        free(w);
-        if (h == INVALID_HANDLE_VALUE)
-                return va_err_setn(err, VA_E_IO, (long)GetLastError(), "%s: %s", d->path,
-                                   win_strerror(GetLastError(), msg, sizeof(msg)));
-        memset(&a, 0, sizeof(a));
-        a.Version = sizeof(a);
-        /* not persisted: volattach sets it again at every boot, and a
-         * persisted flag would outlive the volume's read-only attachment */
-        a.Persist = FALSE;
-        a.Attributes = VA_DISK_ATTRIBUTE_READ_ONLY;
-        a.AttributesMask = VA_DISK_ATTRIBUTE_READ_ONLY;
-        if (!DeviceIoControl(h, VA_IOCTL_DISK_SET_DISK_ATTRIBUTES, &a, sizeof(a), NULL, 0, &got,
-                             NULL))
-                r = va_err_setn(err, VA_E_IO, (long)GetLastError(), "%s: read-only: %s", d->path,
-                                win_strerror(GetLastError(), msg, sizeof(msg)));
-        CloseHandle(h);
-        return r;
+/* Under the SAN policy OfflineShared (the Server default) a new iSCSI disk
+ * comes up offline and read-only; volattach brings it online, persistently,
+ * or the volume is attached in name only. */
+static int
+iscsidsc_device_online(struct initiator *ini, struct initiator_device *d, int read_only,
+                       struct va_err *err)
+{
+        return disk_online(ini->disk_io, d, read_only, err);
 }
 
 static int
@@ -981,4 +909,5 @@ const struct initiator_ops initiator_iscsidsc_ops = {
         .multipath_ready = iscsidsc_multipath_ready,
         /* SCSI_ADDRESS.Lun is a UCHAR (iscsidsc_find_device) */
         .max_host_lun = 255,
+        .device_online = iscsidsc_device_online,
 };

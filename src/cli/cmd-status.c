@@ -111,12 +111,28 @@ cmd_status_exec(struct cli *c)
                                 if (s != NULL)
                                         (void)cJSON_AddStringToObject(p, "session_id", s->handle);
                                 (void)cJSON_AddStringToObject(p, "device", present ? dev.path : "");
+                                if (present && dev.online != 0) {
+                                        /* what the disk says now (Windows) */
+                                        (void)cJSON_AddBoolToObject(p, "online", dev.online > 0);
+                                        (void)cJSON_AddBoolToObject(p, "read_only", dev.read_only);
+                                        if (dev.partition_style[0])
+                                                (void)cJSON_AddStringToObject(p, "partition_style",
+                                                                              dev.partition_style);
+                                }
                                 (void)cJSON_AddItemToArray(jpaths, p);
                         } else {
-                                printf("  path %s %s LUN %u: session %s%s%s, device %s\n", portal,
+                                char disk[64] = "";
+
+                                if (present && dev.online != 0)
+                                        (void)snprintf(disk, sizeof(disk), " (%s, %s%s%s)",
+                                                       dev.online > 0 ? "online" : "offline",
+                                                       dev.read_only ? "read-only" : "read-write",
+                                                       dev.partition_style[0] ? ", " : "",
+                                                       dev.partition_style);
+                                printf("  path %s %s LUN %u: session %s%s%s, device %s%s\n", portal,
                                        ap->path.iqn, ap->path.lun, s ? s->handle : "-",
                                        s ? " " : "", s ? state_name(s->state) : "none",
-                                       present ? dev.path : "missing");
+                                       present ? dev.path : "missing", disk);
                         }
                 }
                 if (up == av.npaths && av.npaths > 0)

@@ -85,6 +85,10 @@ report_device_json(const struct initiator_device *d)
         (void)cJSON_AddStringToObject(o, "serial", d->serial);
         (void)cJSON_AddNumberToObject(o, "size_bytes", (double)d->size_bytes);
         (void)cJSON_AddBoolToObject(o, "read_only", d->read_only);
+        if (d->online != 0) /* only where the OS says (Windows disk attributes) */
+                (void)cJSON_AddBoolToObject(o, "online", d->online > 0);
+        if (d->partition_style[0])
+                (void)cJSON_AddStringToObject(o, "partition_style", d->partition_style);
         return o;
 }
 

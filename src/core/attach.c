@@ -398,6 +398,24 @@ finish_volume(struct engine *e, size_t vi)
                 va_err_clear(&res->err);
                 va_err_set(&res->err, VA_E_UNSUPPORTED, "%s", res->strategy.why);
         }
+        if (res->status != ATTACH_FAILED && e->ops->device_online != NULL) {
+                struct va_err err;
+
+                va_err_clear(&err);
+                if (e->ops->device_online(e->ini, &res->device, v->read_only, &err) < 0) {
+                        /* logged in, but no application can use the disk */
+                        res->status = ATTACH_FAILED;
+                        res->err = err;
+                        (void)snprintf(res->hint, sizeof(res->hint), "%s",
+                                       err.code == VA_E_PERM
+                                           ? hint_for(-VA_E_PERM)
+                                           : "the disk stays offline: the SAN policy "
+                                             "(OfflineShared, the Windows Server default) "
+                                             "leaves iSCSI disks offline and read-only; see "
+                                             "Disk Management for why it refuses to come "
+                                             "online (a signature collision, a policy)");
+                }
+        }
         if (res->status != ATTACH_FAILED && v->read_only) {
                 struct va_err err;
 

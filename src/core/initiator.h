@@ -57,6 +57,10 @@ struct initiator_device {
         int read_only;
         char session[INITIATOR_HANDLE_MAX]; /* the session it is behind (disks) */
         unsigned host_lun;
+        /* What the OS says of the disk now (Windows disk attributes and
+         * layout); zero where it does not say. */
+        int online;              /* 1 online, -1 offline, 0 unknown */
+        char partition_style[8]; /* "raw", "mbr", "gpt"; "" unknown */
 };
 
 /* A target found by SendTargets. */
@@ -173,6 +177,14 @@ struct initiator_ops {
 
         /* The largest host LUN find_device can match; 0: no limit. */
         unsigned max_host_lun;
+
+        /* Optional. Makes a found disk usable after login: online, and
+         * writable unless read_only (Windows: the SAN policy leaves new
+         * iSCSI disks offline and read-only), persistently, then reads the
+         * state back into d. A disk that stays offline is an error naming
+         * why. NULL: disks are usable as they come. */
+        int (*device_online)(struct initiator *ini, struct initiator_device *d, int read_only,
+                             struct va_err *err);
 };
 
 static inline int

@@ -189,7 +189,8 @@ fresh() {
         VA_SIM_STATE=$(winpath "$sdir/state")
         VA_SIM_TRACE=$(winpath "$sdir/trace")
         export VA_SIM_STATE VA_SIM_TRACE
-        unset VA_SIM_TARGETS VA_SIM_DISCOVERY VA_SIM_FAULT VA_SIM_REBOOT VA_SIM_BOOT_ID VA_SIM_SERVICE
+        unset VA_SIM_TARGETS VA_SIM_DISCOVERY VA_SIM_FAULT VA_SIM_REBOOT VA_SIM_BOOT_ID VA_SIM_SERVICE \
+                VA_SIM_SAN_POLICY
         rm -rf "$drive_c/ProgramData/volattach"
         : >"$sdir/trace"
         problems=""
@@ -787,9 +788,92 @@ sc_watch() {
         want "restart: one live session per target" [ "$(trace_count "LoginIScsiTargetW\(target=$T3 .*persistent=0.*= 0x00000000")" = 1 ]
 }
 
+# Disks under the SAN policy (docs/windows.md "Disks"): a new iSCSI disk
+# starts offline and read-only under OfflineShared; attach brings it online
+# and writable, persisted, and reads it back; status shows it.
+sc_disk_online() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        va attach --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 0" rc_is attach 0
+        want "the disk was found offline and read-only (OfflineShared)" \
+                trace_has 'DiskIoctl\(access=none code=700f0 disk=1 attrs=3\)'
+        want "one persisted set: online, writable" \
+                trace_has 'DiskIoctl\(access=rw code=7c0f4 disk=1 version=40 persist=1 attrs=0 mask=3\) = 0x00000000'
+        want "read back online and writable" json attach.out \
+                'd["volumes"][0]["device"]["online"] is True and d["volumes"][0]["device"]["read_only"] is False'
+        va st --json status
+        want "status --json: online, writable, raw" json st.out \
+                'd["volumes"][0]["paths"][0]["online"] is True and d["volumes"][0]["paths"][0]["read_only"] is False and d["volumes"][0]["paths"][0]["partition_style"] == "raw"'
+        va text status
+        want "status text: online, read-write, raw" has text.out \
+                "PhysicalDrive1 \(online, read-write, raw\)$"
+}
+
+# access_mode ro: online, and read-only in the same persisted call.
+sc_disk_ro() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0 | sed 's/"access_mode": "rw"/"access_mode": "ro"/')"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        va attach --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 0" rc_is attach 0
+        want "never online and writable: one set, read-only kept" \
+                trace_has 'DiskIoctl\(access=rw code=7c0f4 disk=1 version=40 persist=1 attrs=2 mask=3\) = 0x00000000'
+        want "no set ever clears read-only" hasnt trace 'code=7c0f4 .*attrs=0 mask=(2|3)'
+        va st --json status
+        want "status: online, read-only" json st.out \
+                'd["volumes"][0]["paths"][0]["online"] is True and d["volumes"][0]["paths"][0]["read_only"] is True'
+}
+
+# Not elevated: the disk opens only without access rights, so the set is
+# refused; that volume fails (administrator named), the disk stays offline.
+sc_disk_denied() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        export VA_SIM_FAULT=disk-denied
+        va attach --deadline 10 --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 1" rc_is attach 1
+        want "failed, access denied named, administrator hinted" json attach.out \
+                'd["volumes"][0]["status"] == "failed" and "administrator" in d["volumes"][0]["error"] and "administrator" in d["volumes"][0]["hint"]'
+        va st --json status
+        want "status: offline, read-only" json st.out \
+                'd["volumes"] == [] or (d["volumes"][0]["paths"][0]["online"] is False and d["volumes"][0]["paths"][0]["read_only"] is True)'
+}
+
+# A disk that refuses to come online (the set succeeds, the read-back still
+# says offline): a failure of that volume only, with the SAN policy hinted.
+sc_disk_stuck() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1"
+        export VA_SIM_FAULT="disk-stuck=$T1"
+        va attach --deadline 10 --json --metadata "$(winpath "$sdir/meta.json")" attach
+        va text --deadline 10 --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 1" rc_is attach 1
+        want "volume 1 failed: stays offline, OfflineShared in the hint" json attach.out \
+                '[(v["status"], "stays offline" in v["error"], "OfflineShared" in v["hint"]) for v in d["volumes"] if v["id"] == "'$U1'"] == [("failed", True, True)]'
+        want "volume 2 attached" json attach.out \
+                '[v["status"] for v in d["volumes"] if v["id"] == "'$U2'"] == ["attached"]'
+        want "text: the reason" has text.err "$U1.*stays offline"
+}
+
+# The attributes are persisted: after a reboot, before volattach runs
+# again, the disk comes back online (rw) or online read-only (ro), whatever
+# the SAN policy says of new disks. A disk never set comes back offline.
+sc_disk_reboot() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" \
+                "$(vol $U2 $T2 127.0.0.1:3260 0 | sed 's/"access_mode": "rw"/"access_mode": "ro"/')"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1"
+        va attach --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 0" rc_is attach 0
+        VA_SIM_REBOOT=1 va st --json status
+        want "trace: a reboot" trace_has ' - reboot '
+        want "after the reboot: rw online and writable, ro online and read-only" json st.out \
+                'sorted((v["id"], v["paths"][0]["online"], v["paths"][0]["read_only"]) for v in d["volumes"]) == [("'$U1'", True, False), ("'$U2'", True, True)]'
+}
+
 all="unit seed no-auth chap mutual two-volumes multipath rerun wrong-secret detach reboot status
 metadata-http configdrive faults fault-target-back fault-portal-down fault-service-stopped
-fault-killed-rerun fault-session-dropped watch service msi"
+fault-killed-rerun fault-session-dropped watch disk-online disk-ro disk-denied disk-stuck
+disk-reboot service msi"
 [ $# -gt 0 ] && all="$*"
 for s in $all; do
         scenario "$s"

@@ -436,13 +436,43 @@ disk_number(struct sim_call *c, const char *iqn, unsigned lun, const char *path)
         return d->number;
 }
 
-static void
-disk_path_key(const struct sim_call *c, const struct sim_session *s, char *out, size_t cap)
+void
+sim_disk_path_key(const struct sim_call *c, const struct sim_session *s, char *out, size_t cap)
 {
         if (c->cfg->faults.no_mpio)
                 (void)snprintf(out, cap, "%s:%u", s->portal.host, s->portal.port);
         else
                 out[0] = '\0';
+}
+
+/* A disk arrives with its first session: PnP sets its attributes from what
+ * a persisted IOCTL_DISK_SET_DISK_ATTRIBUTES left, else from the SAN policy
+ * (documented: the policy decides for newly discovered disks; an attribute
+ * set without Persist lives until the disk goes away). */
+static void
+disk_arrive(struct sim_call *c, const struct sim_session *s, unsigned lun, const char *key)
+{
+        struct sim_state *st = c->st;
+        char other[SIM_ADDR_MAX + 8];
+        size_t i;
+        ULONG n = disk_number(c, s->iqn, lun, key);
+
+        for (i = 0; i < st->nsessions; i++) {
+                const struct sim_session *o = &st->sessions[i];
+
+                if (o == s || o->informational || !sim_streqi(o->iqn, s->iqn))
+                        continue;
+                sim_disk_path_key(c, o, other, sizeof(other));
+                if (strcmp(other, key) == 0)
+                        return; /* already there through another path */
+        }
+        for (i = 0; i < st->ndisks; i++)
+                if (st->disks[i].number == n) {
+                        struct sim_disk *d = &st->disks[i];
+
+                        d->attrs = d->has_persisted ? d->persisted : sim_disk_new_attrs(c->cfg);
+                        c->dirty = 1;
+                }
 }
 
 ULONG
@@ -471,11 +501,11 @@ sim_session_create(struct sim_call *c, const struct sim_target *t, const struct 
         s->tsid = (unsigned)(s->id & 0xFFFF);
         s->initiator_socket = 49152 + (unsigned)(s->id % 16000);
         /* numbers are given in login order, so they are reproducible */
-        disk_path_key(c, s, key, sizeof(key));
+        sim_disk_path_key(c, s, key, sizeof(key));
         if (!informational)
                 for (lun = 0; lun < SIM_LUNS; lun++)
                         if (t->luns[lun])
-                                (void)disk_number(c, t->iqn, lun, key);
+                                disk_arrive(c, s, lun, key);
         c->dirty = 1;
         *ret = s;
         return ERROR_SUCCESS;
@@ -1284,7 +1314,7 @@ GetDevicesForIScsiSessionW(PISCSI_UNIQUE_SESSION_ID UniqueSessionId, ULONG *Devi
                 s->unnumbered_polls--;
                 c.dirty = 1;
         }
-        disk_path_key(&c, s, key, sizeof(key));
+        sim_disk_path_key(&c, s, key, sizeof(key));
         /* one per LUN, in LUN order (observed: go-win-iscsidsc's CI) */
         for (lun = 0; lun < SIM_LUNS && k < n; lun++)
                 if (t->luns[lun]) {

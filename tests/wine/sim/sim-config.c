@@ -9,13 +9,10 @@
 
 #define ENV_MAX 32768 /* the largest Windows environment value */
 
-enum { ENV_TARGETS, ENV_DISCOVERY, ENV_FAULT, ENV_SERVICE, ENV_COUNT };
+enum { ENV_TARGETS, ENV_DISCOVERY, ENV_FAULT, ENV_SERVICE, ENV_SAN, ENV_COUNT };
 
 static const char *const env_names[ENV_COUNT] = {
-        "VA_SIM_TARGETS",
-        "VA_SIM_DISCOVERY",
-        "VA_SIM_FAULT",
-        "VA_SIM_SERVICE",
+        "VA_SIM_TARGETS", "VA_SIM_DISCOVERY", "VA_SIM_FAULT", "VA_SIM_SERVICE", "VA_SIM_SAN_POLICY",
 };
 
 /* the values last parsed, to re-parse only what changed */
@@ -231,6 +228,27 @@ count_parse(const char *s, unsigned *ret)
         return 0;
 }
 
+/* "iqn" (lun -1: every LUN) or "iqn/lun" */
+static int
+iqn_lun_parse(const char *val, char *iqn, int *lun)
+{
+        const char *slash = strrchr(val, '/');
+        unsigned long v;
+        size_t n = slash != NULL ? (size_t)(slash - val) : strlen(val);
+
+        if (n == 0 || n >= SIM_NAME_MAX)
+                return -1;
+        memcpy(iqn, val, n);
+        iqn[n] = '\0';
+        *lun = -1;
+        if (slash != NULL) {
+                if (number(slash + 1, 0, SIM_LUNS - 1, &v) < 0)
+                        return -1;
+                *lun = (int)v;
+        }
+        return 0;
+}
+
 static int
 fault_parse(struct sim_faults *f, const char *tok)
 {
@@ -247,6 +265,8 @@ fault_parse(struct sim_faults *f, const char *tok)
                         f->upper_iqn = 1;
                 else if (strcmp(tok, "no-mpio") == 0)
                         f->no_mpio = 1;
+                else if (strcmp(tok, "disk-denied") == 0)
+                        f->disk_denied = 1;
                 else
                         return -1;
                 return 0;
@@ -272,21 +292,17 @@ fault_parse(struct sim_faults *f, const char *tok)
                 return 0;
         }
         if (strcmp(name, "in-use") == 0) {
-                const char *slash = strrchr(val, '/');
-                unsigned long lun;
-                size_t n = slash != NULL ? (size_t)(slash - val) : strlen(val);
-
-                if (f->nin_use == SIM_FAULT_ENTRIES || n == 0 || n >= SIM_NAME_MAX)
+                if (f->nin_use == SIM_FAULT_ENTRIES ||
+                    iqn_lun_parse(val, f->in_use[f->nin_use], &f->in_use_lun[f->nin_use]) < 0)
                         return -1;
-                memcpy(f->in_use[f->nin_use], val, n);
-                f->in_use[f->nin_use][n] = '\0';
-                f->in_use_lun[f->nin_use] = -1;
-                if (slash != NULL) {
-                        if (number(slash + 1, 0, SIM_LUNS - 1, &lun) < 0)
-                                return -1;
-                        f->in_use_lun[f->nin_use] = (int)lun;
-                }
                 f->nin_use++;
+                return 0;
+        }
+        if (strcmp(name, "disk-stuck") == 0) {
+                if (f->nstuck == SIM_FAULT_ENTRIES ||
+                    iqn_lun_parse(val, f->stuck[f->nstuck], &f->stuck_lun[f->nstuck]) < 0)
+                        return -1;
+                f->nstuck++;
                 return 0;
         }
         if (strcmp(name, "session-down") == 0) {
@@ -361,12 +377,35 @@ fault_entry(void *ctx, const char *entry)
         return 0;
 }
 
+/* The index of value in words (NULL-ended); empty is the first one. */
+static int
+keyword(const char *var, const char *value, const char *const *words, int *ret, char *err,
+        size_t errlen)
+{
+        int i;
+        size_t o = 0;
+
+        if (value[0] == '\0') {
+                *ret = 0;
+                return 0;
+        }
+        for (i = 0; words[i] != NULL; i++)
+                if (strcmp(value, words[i]) == 0) {
+                        *ret = i;
+                        return 0;
+                }
+        o = (size_t)snprintf(err, errlen, "%s: '%s' is not ", var, value);
+        for (i = 0; words[i] != NULL && o < errlen; i++)
+                o += (size_t)snprintf(err + o, errlen - o, "%s%s", i ? "|" : "", words[i]);
+        return -1;
+}
+
 int
 sim_config_refresh(struct sim_config *cfg, int *changed, char *err, size_t errlen)
 {
         static char now[ENV_COUNT][ENV_MAX];
         struct parse_ctx pc = { cfg, err, errlen };
-        int i, diff[ENV_COUNT];
+        int i, v, diff[ENV_COUNT];
 
         *changed = 0;
         for (i = 0; i < ENV_COUNT; i++) {
@@ -399,18 +438,20 @@ sim_config_refresh(struct sim_config *cfg, int *changed, char *err, size_t errle
                 cfg->faults.busy_left[1] = cfg->faults.session_busy;
         }
         if (diff[ENV_SERVICE]) {
-                if (now[ENV_SERVICE][0] == '\0' || strcmp(now[ENV_SERVICE], "scm") == 0) {
-                        cfg->service = SIM_SERVICE_SCM;
-                } else if (strcmp(now[ENV_SERVICE], "running") == 0) {
-                        cfg->service = SIM_SERVICE_RUNNING;
-                } else if (strcmp(now[ENV_SERVICE], "stopped") == 0) {
-                        cfg->service = SIM_SERVICE_STOPPED;
-                } else {
-                        (void)snprintf(err, errlen,
-                                       "VA_SIM_SERVICE: '%s' is not scm|running|stopped",
-                                       now[ENV_SERVICE]);
+                static const char *const modes[] = { "scm", "running", "stopped", NULL };
+
+                if (keyword("VA_SIM_SERVICE", now[ENV_SERVICE], modes, &v, err, errlen) < 0)
                         return -1;
-                }
+                cfg->service = (enum sim_service_mode)v;
+        }
+        if (diff[ENV_SAN]) {
+                /* Windows Server's default is OfflineShared (VDS_SP_OFFLINE_SHARED) */
+                static const char *const policies[] = { "OfflineShared", "OnlineAll", "OfflineAll",
+                                                        NULL };
+
+                if (keyword("VA_SIM_SAN_POLICY", now[ENV_SAN], policies, &v, err, errlen) < 0)
+                        return -1;
+                cfg->san_policy = (enum sim_san_policy)v;
         }
         memcpy(env_seen, now, sizeof(env_seen));
         env_parsed = 1;
@@ -462,5 +503,17 @@ sim_portal_down(const struct sim_config *cfg, const struct sim_addr *a)
                 if (sim_streqi(d->host, a->host) && (d->port == 0 || d->port == a->port))
                         return 1;
         }
+        return 0;
+}
+
+int
+sim_disk_stuck(const struct sim_config *cfg, const char *iqn, unsigned lun)
+{
+        size_t i;
+
+        for (i = 0; i < cfg->faults.nstuck; i++)
+                if (sim_streqi(cfg->faults.stuck[i], iqn) &&
+                    (cfg->faults.stuck_lun[i] < 0 || (unsigned)cfg->faults.stuck_lun[i] == lun))
+                        return 1;
         return 0;
 }

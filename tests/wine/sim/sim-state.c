@@ -8,7 +8,7 @@
 
 #include "sim.h"
 
-#define STATE_MAGIC "va-iscsidsc-sim-state 1"
+#define STATE_MAGIC "va-iscsidsc-sim-state 2"
 #define STATE_MAX   (1024 * 1024)
 
 static SRWLOCK lock = SRWLOCK_INIT;
@@ -219,7 +219,9 @@ state_format(const struct sim_state *st, struct out *o)
                 put_str(o, st->disks[i].iqn);
                 put(o, " %u", st->disks[i].lun);
                 put_str(o, st->disks[i].path);
-                put(o, " %lu\n", st->disks[i].number);
+                put(o, " %lu %llu %llu %d\n", st->disks[i].number,
+                    (unsigned long long)st->disks[i].attrs,
+                    (unsigned long long)st->disks[i].persisted, st->disks[i].has_persisted);
         }
 }
 
@@ -431,6 +433,9 @@ state_parse(struct sim_state *st, char *s)
                         d->lun = (unsigned)rd_ul(&r);
                         rd_s(&r, d->path, sizeof(d->path));
                         d->number = rd_ul(&r);
+                        d->attrs = rd_u(&r);
+                        d->persisted = rd_u(&r);
+                        d->has_persisted = (int)rd_ul(&r);
                 } else {
                         r.bad = 1;
                 }

@@ -84,9 +84,17 @@ struct sim_faults {
         size_t nfail;
         struct sim_code_fault warn[SIM_FAULT_ENTRIES];
         size_t nwarn;
+        int disk_denied; /* not elevated: disks open only without access rights */
+        char stuck[SIM_FAULT_ENTRIES][SIM_NAME_MAX]; /* disks that stay offline */
+        int stuck_lun[SIM_FAULT_ENTRIES];            /* -1: every LUN */
+        size_t nstuck;
 };
 
 enum sim_service_mode { SIM_SERVICE_SCM, SIM_SERVICE_RUNNING, SIM_SERVICE_STOPPED };
+
+/* The SAN policy (diskpart san, Set-StorageSetting -NewDiskPolicy): what a
+ * new disk on a shared bus (iSCSI is one) starts as. */
+enum sim_san_policy { SIM_SAN_OFFLINE_SHARED = 0, SIM_SAN_ONLINE_ALL, SIM_SAN_OFFLINE_ALL };
 
 struct sim_config {
         struct sim_target targets[SIM_TARGETS];
@@ -95,6 +103,7 @@ struct sim_config {
         size_t ndiscovery;
         struct sim_faults faults;
         enum sim_service_mode service;
+        enum sim_san_policy san_policy;
 };
 
 /* --- state: what the initiator service keeps (its registry and memory) ----
@@ -172,6 +181,11 @@ struct sim_disk {
         unsigned lun;
         char path[SIM_ADDR_MAX + 8]; /* the portal with no-mpio, else empty */
         ULONG number;
+        /* DISK_ATTRIBUTE_* now, and what a persisted set left for the
+         * next boot (has_persisted 0: the SAN policy decides again) */
+        ULONGLONG attrs;
+        ULONGLONG persisted;
+        int has_persisted;
 };
 
 struct sim_state {
@@ -227,6 +241,13 @@ ULONG sim_too_small(const struct sim_call *c);
  * the call must answer ISDSC_SESSION_BUSY. */
 int sim_session_busy(struct sim_call *c, int which);
 
+/* The disk key of a session's LUs: its portal with no-mpio, else empty. */
+void sim_disk_path_key(const struct sim_call *c, const struct sim_session *s, char *out,
+                       size_t cap);
+
+/* DISK_ATTRIBUTE_* a new iSCSI disk starts with under the SAN policy. */
+ULONGLONG sim_disk_new_attrs(const struct sim_config *cfg);
+
 /* The reboot's second half, run at the first call with the service up. */
 void sim_restore_persistent(struct sim_call *c);
 
@@ -237,6 +258,15 @@ ULONG sim_session_create(struct sim_call *c, const struct sim_target *t,
                          struct sim_session **ret);
 ULONG sim_check_login(struct sim_call *c, const struct sim_target *t,
                       const struct sim_login_opts *o);
+
+/* --- the disks (sim-disk.c) -------------------------------------------------- */
+
+/* The Windows backend's disk seam (src/backend/iscsidsc-disk.h): one
+ * CreateFileW + DeviceIoControl on \\.\PhysicalDriveN, answered from the
+ * simulated disks, since Wine has no disk driver to model. */
+__declspec(dllexport) BOOL WINAPI
+    VaSimDiskIoctl(const WCHAR *path, DWORD access, DWORD code, void *in, DWORD inlen, void *out,
+                   DWORD outlen, DWORD *got);
 
 /* --- configuration (sim-config.c) ------------------------------------------- */
 
@@ -249,6 +279,9 @@ int sim_target_has_path(const struct sim_target *t, const struct sim_addr *a);
 const struct sim_discovery_auth *sim_discovery_find(const struct sim_config *cfg,
                                                     const struct sim_addr *a);
 int sim_portal_down(const struct sim_config *cfg, const struct sim_addr *a);
+
+/* 1 when the stuck fault names this disk (sim-config.c) */
+int sim_disk_stuck(const struct sim_config *cfg, const char *iqn, unsigned lun);
 
 /* --- state (sim-state.c) ---------------------------------------------------- */
 
