@@ -4,6 +4,8 @@
 # source package (scripts/cjson-src.sh), then the MSI with wixl.
 #   scripts/build-windows.sh        prints the build directory (build-windows/)
 # Outputs: build-windows/volattach.exe, build-windows/volattach.msi
+# (signed, with build-windows/signed/volattach.exe, when VOLATTACH_SIGN_PKCS12
+# is set: see below)
 set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -38,8 +40,35 @@ ninja -C "$dir" >/dev/null
 # (dist/windows/volattach.wxs). wixl takes sources relative to the current
 # directory only.
 version=$(sed -n "s/^  version : '\([0-9.]*\)',/\1/p" meson.build)
+
+# Authenticode signing (docs/packaging.md), when VOLATTACH_SIGN_PKCS12 names
+# a PKCS#12 file (certificate and key) and VOLATTACH_SIGN_PASSFILE the file
+# holding its password (read by osslsigncode: never on a command line);
+# VOLATTACH_SIGN_TIMESTAMP, an RFC 3161 timestamp URL, keeps the signature
+# valid after the certificate expires. The exe is signed as a copy (the
+# build's own stays as ninja made it), the MSI is built from that copy and
+# signed in turn.
+sign() {
+        # shellcheck disable=SC2086
+        osslsigncode sign -pkcs12 "$VOLATTACH_SIGN_PKCS12" -readpass "$VOLATTACH_SIGN_PASSFILE" \
+                -h sha256 -n volattach ${VOLATTACH_SIGN_TIMESTAMP:+-ts "$VOLATTACH_SIGN_TIMESTAMP"} \
+                -in "$1" -out "$2.new" >/dev/null && mv -f "$2.new" "$2"
+}
+exe="$dir/volattach.exe"
+if [ -n "${VOLATTACH_SIGN_PKCS12:-}" ]; then
+        command -v osslsigncode >/dev/null || { echo "build-windows.sh: osslsigncode is missing (scripts/deps.sh packages)" >&2; exit 1; }
+        mkdir -p "$dir/signed"
+        sign "$dir/volattach.exe" "$dir/signed/volattach.exe"
+        exe="$dir/signed/volattach.exe"
+fi
 wixl -a x64 -o "$dir/volattach.msi.new" -D Version="$version" \
-        -D Exe="$dir/volattach.exe" -D DropIn=dist/windows/volattach-attach.cmd \
+        -D Exe="$exe" -D DropIn=dist/windows/volattach-attach.cmd \
         dist/windows/volattach.wxs
-mv -f "$dir/volattach.msi.new" "$dir/volattach.msi"
+if [ -n "${VOLATTACH_SIGN_PKCS12:-}" ]; then
+        sign "$dir/volattach.msi.new" "$dir/volattach.msi.signed" && rm -f "$dir/volattach.msi.new"
+        mv -f "$dir/volattach.msi.signed" "$dir/volattach.msi"
+else
+        rm -rf "$dir/signed"
+        mv -f "$dir/volattach.msi.new" "$dir/volattach.msi"
+fi
 echo "$dir"

@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/.."
 root=$(pwd)
-stages=${CHECK_STAGES:-"deps format unit valgrind fuzz release vendordata windows lab lab-system"}
+stages=${CHECK_STAGES:-"deps format unit valgrind fuzz release vendordata windows packages lab lab-system"}
 results="$root/build-check"
 rm -rf "$results"
 mkdir -p "$results"
@@ -73,6 +73,17 @@ windows() {
         echo "(no Windows build yet)"
 }
 
+# The packages: .deb (built, lintian, installed here, purged), RPM (built,
+# file list and dependencies), MSI (signed, upgraded under Wine): tests/dist/
+packages() {
+        rc=0
+        for t in deb rpm msi; do
+                tests/dist/$t.sh "$results/$t" >"$results/$t.txt" 2>&1 || rc=1
+                grep -E '^FAIL|passed, [0-9]+ failed' "$results/$t.txt"
+        done
+        return $rc
+}
+
 lab() {
         if [ -x tests/lab/run.sh ]; then
                 # the soak (2080) runs a sample of its cycles under the ASan
@@ -109,6 +120,7 @@ stage fuzz fuzz
 stage release release
 stage vendordata vendordata
 stage windows windows
+stage packages packages
 stage lab lab
 stage lab-system lab_system
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages volattach needs to build and test, and only
 # those that are missing, so a fresh Debian 12 machine needs nothing by hand.
-#   scripts/deps.sh [core] [lab] [windows] [bench] [vendordata] [vendordata-lab]
+#   scripts/deps.sh [core] [lab] [windows] [packages] [bench] [vendordata] [vendordata-lab]
 #   (no argument: all but bench, which only `make bench` needs, and the
 #   vendordata groups, which vendordata/run-tests.sh installs itself)
 set -eu
@@ -15,6 +15,8 @@ multipath-tools"
 lab="qemu-system-x86 linux-image-amd64 busybox-static multipath-tools e2fsprogs
 cpio kmod jq util-linux"
 windows="mingw-w64 wine wine64 wixl msitools dpkg-dev bc iproute2 genisoimage"
+# tests/dist: the .deb, the RPM (Debian's rpmbuild), the signed MSI
+packages="dpkg-dev debhelper lintian rpm osslsigncode openssl wixl msitools wine wine64 util-linux"
 # os-brick runs inside the lab guest from the host's root (bench/)
 bench="python3-os-brick"
 # the vendordata service and its test cloud (vendordata/): Keystone, cinder-api,
@@ -26,12 +28,13 @@ python3-pytest uwsgi-core uwsgi-plugin-python3"
 vendordata_lab="cinder-common python3-rtslib-fb"
 
 want=""
-[ $# -eq 0 ] && set -- core lab windows
+[ $# -eq 0 ] && set -- core lab windows packages
 for group in "$@"; do
         case "$group" in
         core) want="$want $core" ;;
         lab) want="$want $lab" ;;
         windows) want="$want $windows" ;;
+        packages) want="$want $packages" ;;
         bench) want="$want $bench" ;;
         vendordata) want="$want $vendordata" ;;
         vendordata-lab) want="$want $vendordata_lab" ;;

@@ -149,6 +149,87 @@ held_by_one_map(const struct initiator_device *paths, size_t n, char *first, siz
         return held;
 }
 
+/* The WWIDs volattach listed itself, one "/<wwid>/" line each:
+ * multipath-tools does not say who added a line, and uninstall-state
+ * removes volattach's only. */
+#define OURS_DIR  "/var/lib/volattach"
+#define OURS_FILE OURS_DIR "/wwids"
+
+static void
+ours_add(const char *wwid)
+{
+        struct va_err e;
+
+        va_err_clear(&e);
+        if (plat_mkdir_p(OURS_DIR, 0755, &e) < 0 || wwids_add(OURS_FILE, wwid, &e) < 0)
+                va_log(VA_LOG_WARNING, "%s (uninstall-state will not know WWID %s)", e.msg, wwid);
+}
+
+/* 1 when a disk on the host now has this WWID. */
+static int
+wwid_present(const char *wwid)
+{
+        DIR *d = opendir("/sys/block");
+        struct dirent *de;
+        int found = 0;
+
+        if (d == NULL)
+                return 1; /* cannot tell: keep it */
+        while (!found && (de = readdir(d)) != NULL) {
+                char path[PATH_MAX], w[128], m[300];
+
+                if (de->d_name[0] == '.')
+                        continue;
+                /* read once: path_wwid's wait is for a disk being set up */
+                (void)snprintf(path, sizeof(path), "/sys/block/%s/device/wwid", de->d_name);
+                if (sysfs_read_attr(path, w, sizeof(w)) == 0 &&
+                    wwids_of(de->d_name, w, m, sizeof(m)) == 0 && strcmp(m, wwid) == 0)
+                        found = 1;
+        }
+        closedir(d);
+        return found;
+}
+
+int
+mpath_forget(unsigned *kept, struct va_err *err)
+{
+        char *ours = NULL, *line, *save = NULL;
+        size_t nours = 0;
+        struct va_err e;
+        unsigned here = 0;
+        int r = 0;
+
+        va_err_clear(&e);
+        if (plat_read_file(OURS_FILE, 1u << 20, &ours, &nours, &e) < 0) {
+                if (e.code != VA_E_NOTFOUND)
+                        return va_err_set(err, e.code, "%s", e.msg);
+                (void)rmdir(OURS_DIR);
+                return 0;
+        }
+        for (line = strtok_r(ours, "\n", &save); r == 0 && line != NULL;
+             line = strtok_r(NULL, "\n", &save)) {
+                size_t n = strlen(line);
+
+                if (n < 3 || line[0] != '/' || line[n - 1] != '/')
+                        continue; /* wwids_add's header */
+                line[n - 1] = '\0';
+                if (wwid_present(line + 1)) {
+                        va_log(VA_LOG_NOTICE, "kept WWID %s in " WWIDS_FILE ": its disk is present",
+                               line + 1);
+                        here++;
+                        continue;
+                }
+                r = wwids_remove(WWIDS_FILE, line + 1, err);
+                if (r == 0)
+                        r = wwids_remove(OURS_FILE, line + 1, err);
+        }
+        free(ours);
+        *kept += here;
+        if (r == 0 && here == 0 && plat_unlink(OURS_FILE, err) == 0)
+                (void)rmdir(OURS_DIR);
+        return r;
+}
+
 int
 mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_device *ret,
                struct va_err *err)
@@ -198,6 +279,8 @@ mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_
                 va_err_clear(&e);
                 if (plat_mkdir_p(WWIDS_DIR, 0755, &e) < 0 || wwids_add(WWIDS_FILE, mwwid, &e) < 0)
                         va_log(VA_LOG_DEBUG, "listing WWID %s: %s", mwwid, e.msg);
+                else
+                        ours_add(mwwid);
         } else {
                 /* multipathd adds a known WWID's paths from their uevents,
                  * a moment after udev: give it that moment first */

@@ -282,7 +282,7 @@ leftover(const char *path, const char *iqn, char *const *want, size_t nwant,
                         if (strcmp(ses[i].iqn, iqn) == 0 && portal_equal(&ses[i].portal, &p))
                                 return 1; /* logged in: the batch leaves it as it is */
         }
-        if (unlink(path) != 0)
+        if (nodedb_remove(path) != 0) /* with its directories left empty */
                 return -VA_E_IO;
         va_log(VA_LOG_NOTICE,
                "removed the node record of %s at %s,%s: not in this attach and not logged in "

@@ -562,6 +562,45 @@ oi_remove_target(struct initiator *ini, const struct target_path *tp, struct va_
         return r;
 }
 
+/* uninstall-state: every record on volattach's iface that no session uses
+ * (the batch's leftover rule with nothing wanted), then the iface when no
+ * record of ours is left in use, then the WWIDs volattach added whose
+ * disks are gone. Never logs out: what is in use is counted in *kept. */
+static int
+oi_forget_host(struct initiator *ini, unsigned *kept, struct va_err *err)
+{
+        struct initiator_session *ses = NULL;
+        unsigned in_use = 0;
+        size_t nses = 0, i;
+        char path[1024];
+        int r;
+
+        if (iscsisession_list(&ses, &nses, err) < 0)
+                return -VA_E_INITIATOR;
+        r = nodedb_sweep_leftovers(NULL, 0, ses, nses, err);
+        /* what is left of ours is logged in: a session with a record */
+        for (i = 0; r == 0 && i < nses; i++)
+                if (nodedb_find(&ses[i].portal, ses[i].iqn, path, sizeof(path)) == 0)
+                        in_use++;
+        free(ses);
+        if (r < 0)
+                return r;
+        *kept += in_use;
+        if (in_use > 0) {
+                va_log(VA_LOG_NOTICE,
+                       "kept the iface " IFACE_NAME ": %u node record(s) of it logged in", in_use);
+        } else {
+                r = plat_unlink(NODEDB_IFACES_DIR "/" IFACE_NAME, err);
+                if (r < 0)
+                        return r;
+                (void)rmdir(NODEDB_IFACES_DIR); /* only when empty: others' ifaces stay */
+                plat_mutex_lock(ini->iface.mu);
+                ini->iface.ok = 0;
+                plat_mutex_unlock(ini->iface.mu);
+        }
+        return mpath_forget(kept, err);
+}
+
 static int
 oi_multipath_assemble(struct initiator *ini, const struct initiator_device *paths, size_t n,
                       struct initiator_device *ret, struct va_err *err)
@@ -600,4 +639,5 @@ const struct initiator_ops initiator_openiscsi_ops = {
         .remove_target = oi_remove_target,
         .multipath_ready = oi_multipath_ready,
         .login_batch = oi_login_batch,
+        .forget_host = oi_forget_host,
 };

@@ -142,3 +142,65 @@ out:
         (void)close(fd); /* and the lock with it */
         return r;
 }
+
+int
+wwids_remove(const char *file, const char *wwid, struct va_err *err)
+{
+        struct flock lk;
+        char *text = NULL, line[300], *at;
+        uint64_t deadline = plat_monotonic_ms() + 5000;
+        size_t len = 0, got = 0;
+        int fd, r = 0;
+
+        (void)snprintf(line, sizeof(line), "/%s/\n", wwid);
+        fd = open(file, O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT
+                           ? 0
+                           : va_err_setn(err, VA_E_IO, errno, "%s: %s", file, strerror(errno));
+        memset(&lk, 0, sizeof(lk));
+        lk.l_type = F_WRLCK;
+        lk.l_whence = SEEK_SET;
+        while (fcntl(fd, F_SETLK, &lk) < 0) {
+                if ((errno != EACCES && errno != EAGAIN && errno != EINTR) ||
+                    plat_monotonic_ms() > deadline) {
+                        r = va_err_setn(err, VA_E_BUSY, errno, "%s: cannot lock: %s", file,
+                                        strerror(errno));
+                        goto out;
+                }
+                plat_sleep_ms(50);
+        }
+        len = (size_t)lseek(fd, 0, SEEK_END);
+        if (len > WWIDS_MAX) {
+                r = va_err_set(err, VA_E_IO, "%s: larger than %u bytes", file, WWIDS_MAX);
+                goto out;
+        }
+        text = malloc(len + 1);
+        if (text == NULL) {
+                r = va_err_set(err, VA_E_NOMEM, "out of memory");
+                goto out;
+        }
+        while (got < len) {
+                ssize_t n = pread(fd, text + got, len - got, (off_t)got);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                got += (size_t)n;
+        }
+        text[got] = '\0';
+        at = strstr(text, line);
+        if (at == NULL || (at != text && at[-1] != '\n'))
+                goto out;
+        /* rewritten in place under the lock, as multipath-tools' remove_wwid */
+        memmove(at, at + strlen(line), got - (size_t)(at - text) - strlen(line) + 1);
+        got -= strlen(line);
+        if (pwrite(fd, text, got, 0) != (ssize_t)got || ftruncate(fd, (off_t)got) < 0 ||
+            fsync(fd) < 0)
+                r = va_err_setn(err, VA_E_IO, errno, "%s: write failed: %s", file, strerror(errno));
+out:
+        free(text);
+        (void)close(fd);
+        return r;
+}

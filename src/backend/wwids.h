@@ -25,4 +25,8 @@ int wwids_known(const char *file, const char *wwid);
  * must exist. */
 int wwids_add(const char *file, const char *wwid, struct va_err *err);
 
+/* Removes wwid's line from the list in file, under the same lock; absent
+ * (file or line) is success. */
+int wwids_remove(const char *file, const char *wwid, struct va_err *err);
+
 #endif

@@ -122,9 +122,16 @@ static const struct cli_entry cmd_version_entry = {
 };
 
 static const struct cli_entry *const cmd_table[] = {
-        &cmd_plan_entry,   &cmd_attach_entry,  &cmd_detach_entry,
-        &cmd_status_entry, &cmd_service_entry, &cmd_watch_entry,
-        &cmd_help_entry,   &cmd_version_entry, NULL,
+        &cmd_plan_entry,
+        &cmd_attach_entry,
+        &cmd_detach_entry,
+        &cmd_status_entry,
+        &cmd_service_entry,
+        &cmd_watch_entry,
+        &cmd_uninstall_state_entry,
+        &cmd_help_entry,
+        &cmd_version_entry,
+        NULL,
 };
 
 static const char intro_text[] =

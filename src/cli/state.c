@@ -3,6 +3,7 @@
 #include "cli/state.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,4 +317,36 @@ state_remove(const char *state_dir, const char *id, struct va_err *err)
         if (path_for(state_dir, id, path, sizeof(path), err) < 0)
                 return -VA_E_INVAL;
         return plat_unlink(path, err);
+}
+
+/* The files of one directory (no subdirectories), then the directory. */
+static int
+dir_remove(const char *dir, struct va_err *err)
+{
+        char **names = NULL, path[1024];
+        size_t n = 0, i;
+        int r;
+
+        r = plat_list_dir(dir, &names, &n, err);
+        for (i = 0; r == 0 && i < n; i++) {
+                (void)snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+                if (!plat_is_dir(path))
+                        r = plat_unlink(path, err);
+        }
+        plat_string_list_free(names, n);
+        /* remove() takes an empty directory on POSIX; absent is fine */
+        if (r == 0 && remove(dir) != 0 && plat_is_dir(dir))
+                r = va_err_setn(err, VA_E_IO, errno, "%s: cannot remove: %s", dir, strerror(errno));
+        return r;
+}
+
+int
+state_dir_remove(const char *state_dir, struct va_err *err)
+{
+        char dir[1024];
+        int r;
+
+        (void)snprintf(dir, sizeof(dir), "%s/volumes", state_dir);
+        r = dir_remove(dir, err);
+        return r < 0 ? r : dir_remove(state_dir, err);
 }

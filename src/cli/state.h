@@ -13,5 +13,8 @@ int state_load(const char *state_dir, const char *id, struct attached_volume *re
 /* Ids of every state file, sorted. */
 int state_list(const char *state_dir, char ***ret, size_t *ret_n, struct va_err *err);
 int state_remove(const char *state_dir, const char *id, struct va_err *err);
+/* The state directory and every file in it (uninstall-state, once no
+ * volume is attached); absent is success. */
+int state_dir_remove(const char *state_dir, struct va_err *err);
 
 #endif

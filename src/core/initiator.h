@@ -185,6 +185,13 @@ struct initiator_ops {
          * why. NULL: disks are usable as they come. */
         int (*device_online)(struct initiator *ini, struct initiator_device *d, int read_only,
                              struct va_err *err);
+
+        /* Optional (uninstall-state). Forgets what the backend keeps on the
+         * host for volattach besides the targets: records of its own that
+         * no session uses, its iface once none is in use, the multipath
+         * WWIDs it added whose disks are gone. Never logs out; what it
+         * keeps because it is in use is added to *kept. NULL: nothing. */
+        int (*forget_host)(struct initiator *ini, unsigned *kept, struct va_err *err);
 };
 
 static inline int
