@@ -16,7 +16,12 @@ fail=0 npass=0 nfail=0
 ok() { echo "ok: $*"; npass=$((npass + 1)); }
 bad() { echo "FAIL: $*"; fail=1; nfail=$((nfail + 1)); }
 # the last line, for scripts/test-summary.py
-total() { echo "deb.sh: $npass passed, $nfail failed"; }
+total() {
+        rc=$?
+        # a command that stopped the script (set -e) is a failure too
+        [ $rc != 0 ] && [ $nfail = 0 ] && nfail=1 && echo "FAIL: $0 stopped (exit $rc)"
+        echo "deb.sh: $npass passed, $nfail failed"
+}
 trap total EXIT
 
 version=$(sed -n "s/^  version : '\([0-9.]*\)',/\1/p" meson.build)
@@ -125,8 +130,18 @@ fi
 if [ -n "$vdeb" ]; then
         if dpkg -i "$vdeb" >>"$out/install.log" 2>&1; then
                 ok "dpkg -i $(basename "$vdeb")"
-                python3 -c 'import volattach_vendordata.wsgi' && ok "import volattach_vendordata.wsgi" ||
-                        bad "the installed vendordata service does not import"
+                # the paste pipeline (auth_token, then the app) built from the
+                # installed files, with the sample as the operator's config
+                # (Debian's python3: the one uwsgi-plugin-python3 runs)
+                cp /usr/share/doc/volattach-vendordata/volattach-vendordata.conf.sample \
+                        /etc/volattach-vendordata/volattach-vendordata.conf
+                if VOLATTACH_VENDORDATA_NO_AUTOLOAD=1 timeout 120 /usr/bin/python3 -c \
+                        'from volattach_vendordata import wsgi; wsgi.load_app()' >"$out/vload.txt" 2>&1; then
+                        ok "the installed vendordata service loads its pipeline"
+                else
+                        tail -5 "$out/vload.txt"
+                        bad "the installed vendordata service does not load"
+                fi
                 getent passwd volattach-vendordata >/dev/null && ok "user volattach-vendordata" || bad "no user"
                 dpkg --purge volattach-vendordata >>"$out/purge.log" 2>&1 && ok "dpkg --purge volattach-vendordata" ||
                         bad "purge vendordata"

@@ -17,7 +17,12 @@ fail=0 npass=0 nfail=0
 ok() { echo "ok: $*"; npass=$((npass + 1)); }
 bad() { echo "FAIL: $*"; fail=1; nfail=$((nfail + 1)); }
 # the last line, for scripts/test-summary.py
-total() { echo "msi.sh: $npass passed, $nfail failed"; }
+total() {
+        rc=$?
+        # a command that stopped the script (set -e) is a failure too
+        [ $rc != 0 ] && [ $nfail = 0 ] && nfail=1 && echo "FAIL: $0 stopped (exit $rc)"
+        echo "msi.sh: $npass passed, $nfail failed"
+}
 trap total EXIT
 rm -rf "$out"
 mkdir -p "$out"
@@ -53,8 +58,10 @@ cp build-windows/volattach.msi "$out/new.msi"
 # the older release: an earlier ProductVersion, and an exe that differs
 cp build-windows/volattach.exe "$out/old.exe"
 printf 'older release\n' >>"$out/old.exe"
-wixl -a x64 -o "$out/old.msi" -D Version=0.0.1 -D Exe="$out/old.exe" \
-        -D DropIn=dist/windows/volattach-attach.cmd dist/windows/volattach.wxs
+# (wixl takes sources relative to the current directory only)
+cp dist/windows/volattach.wxs dist/windows/volattach-attach.cmd "$out/"
+(cd "$out" && wixl -a x64 -o old.msi -D Version=0.0.1 -D Exe=old.exe \
+        -D DropIn=volattach-attach.cmd volattach.wxs)
 msiinfo export "$out/new.msi" Upgrade >"$out/upgrade-table.txt"
 grep -q '6F2A5C1E-9B7D-4C3A-8E21-5D0C7A9B4F11' "$out/upgrade-table.txt" &&
         ok "Upgrade table: the UpgradeCode, for older versions" || bad "no Upgrade table row"

@@ -14,7 +14,12 @@ fail=0 npass=0 nfail=0
 ok() { echo "ok: $*"; npass=$((npass + 1)); }
 bad() { echo "FAIL: $*"; fail=1; nfail=$((nfail + 1)); }
 # the last line, for scripts/test-summary.py
-total() { echo "rpm.sh: $npass passed, $nfail failed"; }
+total() {
+        rc=$?
+        # a command that stopped the script (set -e) is a failure too
+        [ $rc != 0 ] && [ $nfail = 0 ] && nfail=1 && echo "FAIL: $0 stopped (exit $rc)"
+        echo "rpm.sh: $npass passed, $nfail failed"
+}
 trap total EXIT
 
 version=$(sed -n "s/^  version : '\([0-9.]*\)',/\1/p" meson.build)
