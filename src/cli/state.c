@@ -3,7 +3,6 @@
 #include "cli/state.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,10 +333,7 @@ dir_remove(const char *dir, struct va_err *err)
                         r = plat_unlink(path, err);
         }
         plat_string_list_free(names, n);
-        /* remove() takes an empty directory on POSIX; absent is fine */
-        if (r == 0 && remove(dir) != 0 && plat_is_dir(dir))
-                r = va_err_setn(err, VA_E_IO, errno, "%s: cannot remove: %s", dir, strerror(errno));
-        return r;
+        return r < 0 ? r : plat_rmdir(dir, err);
 }
 
 int

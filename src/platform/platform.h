@@ -42,6 +42,10 @@ int plat_mkdir_p(const char *path, int mode, struct va_err *err);
 /* Removes a file; a missing file is success. */
 int plat_unlink(const char *path, struct va_err *err);
 
+/* Removes an empty directory; a missing one is success, one that is not
+ * empty an error. */
+int plat_rmdir(const char *path, struct va_err *err);
+
 /* Names (not paths) of the regular files in a directory, sorted. A missing
  * directory gives an empty list. Free with plat_string_list_free(). */
 int plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *err);

@@ -280,6 +280,15 @@ plat_unlink(const char *path, struct va_err *err)
 }
 
 int
+plat_rmdir(const char *path, struct va_err *err)
+{
+        if (rmdir(path) < 0 && errno != ENOENT)
+                return va_err_setn(err, VA_E_IO, errno, "%s: cannot remove: %s", path,
+                                   strerror(errno));
+        return 0;
+}
+
+int
 plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *err)
 {
         DIR *d = opendir(path);

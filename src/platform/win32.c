@@ -350,6 +350,21 @@ plat_unlink(const char *path, struct va_err *err)
 }
 
 int
+plat_rmdir(const char *path, struct va_err *err)
+{
+        wchar_t *w = win_utf16(path);
+        int r = 0;
+
+        if (w == NULL)
+                return va_err_set(err, VA_E_INVAL, "%s: not a valid UTF-8 path", path);
+        if (!RemoveDirectoryW(w) && GetLastError() != ERROR_FILE_NOT_FOUND &&
+            GetLastError() != ERROR_PATH_NOT_FOUND)
+                r = err_from_win(err, GetLastError(), path, "cannot remove");
+        free(w);
+        return r;
+}
+
+int
 plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *err)
 {
         WIN32_FIND_DATAW fd;
