@@ -84,7 +84,8 @@ if [ -z "$profiles" ]; then
         dpkg-deb -c "$vdeb" | awk '{print $6}' | sed 's#^\.##' >"$out/vcontents.txt"
         for f in /usr/lib/python3/dist-packages/volattach_vendordata/wsgi.py \
                 /etc/volattach-vendordata/uwsgi.ini /etc/volattach-vendordata/api-paste.ini \
-                /lib/systemd/system/volattach-vendordata.service; do
+                /lib/systemd/system/volattach-vendordata.service \
+                /usr/share/doc/volattach-vendordata/README.md; do
                 grep -qx "$f" "$out/vcontents.txt" && ok "vendordata contains $f" || bad "vendordata lacks $f"
         done
         vdeps=$(dpkg-deb -f "$vdeb" Depends)
@@ -92,6 +93,19 @@ if [ -z "$profiles" ]; then
                 case "$vdeps" in *"$d"*) ok "vendordata Depends: $d" ;; *) bad "vendordata Depends lacks $d" ;; esac
         done
 fi
+
+# every unit's Documentation=file:... is a file the packages install
+for d in "$out"/src/*.deb; do
+        case "$d" in *dbgsym*) continue ;; esac
+        mkdir -p "$out/x" && dpkg-deb -x "$d" "$out/x"
+done
+for u in "$out"/x/lib/systemd/system/*.service "$out"/x/usr/lib/systemd/system/*.service; do
+        [ -f "$u" ] || continue
+        for doc in $(sed -n 's#^Documentation=.*file:/*\(/[^ ]*\).*#\1#p' "$u" | sed 's#^/*#/#'); do
+                [ -f "$out/x$doc" ] && ok "$(basename "$u"): Documentation $doc is in the package" ||
+                        bad "$(basename "$u") names $doc, which no package installs"
+        done
+done
 
 # --- install on this machine, then purge ------------------------------------
 if [ "$(id -u)" != 0 ]; then
