@@ -12,19 +12,8 @@ set -eu
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 out=${1:-$root/build-check/deb}
-fail=0 npass=0 nfail=0
-ok() { echo "ok: $*"; npass=$((npass + 1)); }
-bad() { echo "FAIL: $*"; fail=1; nfail=$((nfail + 1)); }
-# the last line, for scripts/test-summary.py
-total() {
-        rc=$?
-        # a command that stopped the script (set -e) is a failure too
-        [ $rc != 0 ] && [ $nfail = 0 ] && nfail=1 && echo "FAIL: $0 stopped (exit $rc)"
-        echo "deb.sh: $npass passed, $nfail failed"
-}
-trap total EXIT
+. tests/dist/lib.sh
 
-version=$(sed -n "s/^  version : '\([0-9.]*\)',/\1/p" meson.build)
 deb_version=$(dpkg-parsechangelog -l debian/changelog -S Version)
 [ "${deb_version%%-*}" = "$version" ] && ok "debian/changelog $deb_version is meson's $version" ||
         bad "debian/changelog says $deb_version, meson.build $version"
@@ -123,7 +112,8 @@ had_run=0 had_iface=0
 [ -e /run/volattach ] && had_run=1
 [ -e /etc/iscsi/ifaces/volattach ] && had_iface=1
 purge() { dpkg --purge volattach-vendordata volattach >>"$out/purge.log" 2>&1; }
-trap "purge; total" EXIT
+# the script's own status for total, after the purge
+trap 'rc=$?; purge; (exit $rc); total' EXIT
 if dpkg -i "$deb" >"$out/install.log" 2>&1; then
         ok "dpkg -i $(basename "$deb")"
 else

@@ -13,20 +13,9 @@ fi
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 out=${1:-$root/build-check/msi}
-fail=0 npass=0 nfail=0
-ok() { echo "ok: $*"; npass=$((npass + 1)); }
-bad() { echo "FAIL: $*"; fail=1; nfail=$((nfail + 1)); }
-# the last line, for scripts/test-summary.py
-total() {
-        rc=$?
-        # a command that stopped the script (set -e) is a failure too
-        [ $rc != 0 ] && [ $nfail = 0 ] && nfail=1 && echo "FAIL: $0 stopped (exit $rc)"
-        echo "msi.sh: $npass passed, $nfail failed"
-}
-trap total EXIT
+. tests/dist/lib.sh
 rm -rf "$out"
 mkdir -p "$out"
-version=$(sed -n "s/^  version : '\([0-9.]*\)',/\1/p" meson.build)
 
 # --- signing ------------------------------------------------------------------
 scripts/build-windows.sh >/dev/null

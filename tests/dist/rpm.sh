@@ -10,19 +10,8 @@
 set -eu
 cd "$(dirname "$0")/../.."
 out=${1:-$(pwd)/build-check/rpm}
-fail=0 npass=0 nfail=0
-ok() { echo "ok: $*"; npass=$((npass + 1)); }
-bad() { echo "FAIL: $*"; fail=1; nfail=$((nfail + 1)); }
-# the last line, for scripts/test-summary.py
-total() {
-        rc=$?
-        # a command that stopped the script (set -e) is a failure too
-        [ $rc != 0 ] && [ $nfail = 0 ] && nfail=1 && echo "FAIL: $0 stopped (exit $rc)"
-        echo "rpm.sh: $npass passed, $nfail failed"
-}
-trap total EXIT
+. tests/dist/lib.sh
 
-version=$(sed -n "s/^  version : '\([0-9.]*\)',/\1/p" meson.build)
 spec_version=$(sed -n 's/^Version: *//p' volattach.spec)
 [ "$spec_version" = "$version" ] && ok "volattach.spec Version $spec_version is meson's" ||
         bad "volattach.spec Version $spec_version, meson.build $version"
