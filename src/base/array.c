@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The array growth helper (see array.h). */
 #include "base/array.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Growing a malloc'd array one element at a time (diagnostics, volumes,
  * item reports, cluster runs), with the size arithmetic checked once. */
 #ifndef VOLATTACH_BASE_ARRAY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The wiping growable buffer (see buf.h for why it never reallocs). */
 #include "base/buf.h"
 

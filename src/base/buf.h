@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A growable, bounded byte buffer for text that may hold a CHAP secret (a
  * metadata document, an HTTP body, a node record): it grows by copying and
  * wiping the old block, never by realloc, which could leave a copy in freed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hex digits without <ctype.h> (whose isxdigit follows the locale). */
 #include "base/hex.h"
 

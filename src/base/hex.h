@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Hexadecimal digits, both cases, ASCII only: one digit's value, a
  * fixed-width number (Win32 session handles, JSON \u escapes), and the
  * lower-case digit for a value (escapes in log text). */

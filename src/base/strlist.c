@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* String lists: append, look up, sort, free. */
 #include "base/strlist.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Lists of strings as the platform layer hands them out (directory
  * entries, config-drive candidates): a malloc'd array of malloc'd copies
  * and its count. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* String helpers (see strutil.h). */
 #include "base/strutil.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small string helpers for text from tools and sysfs. */
 #ifndef VOLATTACH_BASE_STRUTIL_H
 #define VOLATTACH_BASE_STRUTIL_H

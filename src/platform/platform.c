@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The platform primitives that are the same on every OS: freeing what the
  * OS-specific files hand out. */
 #include "platform/platform.h"

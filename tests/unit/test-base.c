@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The base layer's small helpers: ASCII classes and case, hex digits, the
  * bounded wiping buffer and its read loop, string lists, array growth. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The platform layer's file primitives on this OS (also run under Wine for
  * win32.c): whole-file reads at and past their bound, sorted directory
  * listings without dot files. Files go to the temporary directory. */
