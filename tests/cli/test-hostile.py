@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Hostile input through the real volattach binary (issue 11): non-regular
 files, links out of a config-drive tree, paths and URLs too long to build,
 values on flags, log injection, bounds across documents, strict JSON

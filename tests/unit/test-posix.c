@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The POSIX platform primitives against hostile files and descriptors:
  * FIFOs and devices refused without blocking, no link followed below a
  * tree, helpers started with fds 0-2 only; and the log's escaping and URL
