@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The front door. Everything real lives in meson.build and scripts/.
 #   make          build volattach (build/volattach)
 #   make demo     the lab demo: the seed's volume attached for real in a qemu guest

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Turns the LAB-TIME/LAB-FACT lines of a bench run (facts.txt) into the
 Markdown table of BENCHMARKS.md: medians per cell and contender, ratios,
 footprint.  Never judges: it only prints."""

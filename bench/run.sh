@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The benchmarks (`make bench`): volattach vs os-brick vs the seed's serial
 # iscsiadm loop, side by side in one qemu lab guest per cell, then a table of
 # medians and ratios.  Never pass/fail on time: exit 0 unless a run broke.

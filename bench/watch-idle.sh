@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The idle cost of `volattach watch`: it runs for a bounded time against
 # tests/cli/metaserver.py on 127.0.0.1 (an answer that never changes, no
 # volumes: on the host, a volume would make it log in for real), and this

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Windows build: volattach.exe cross-built with mingw-w64 by the same
 # meson.build as Linux (cross/mingw64.txt), cJSON compiled from Debian's
 # source package (scripts/cjson-src.sh), then the MSI with wixl.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Configures (once) and builds one flavour of the native build:
 #   release   build/       -O2, the binary the lab and benchmarks use
 #   asan      build-asan/  ASan + UBSan, for the unit and CLI tests

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The test command: installs what it needs, then runs every check CI relies
 # on, stage by stage, and ends with the total "N passed, N failed".
 #   scripts/check.sh            everything

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Source rules a compiler does not check (curl's checksrc idea): banned
 # unbounded or shell-running functions, OS tests outside the two places
 # allowed, C++ comments, and any printf-like call handed a secret.
@@ -45,4 +46,9 @@ for f in $(echo "$files" | grep '^src/'); do
                 esac
         done
 done
+# every source file carries its licence line (scripts/spdx.sh adds it)
+if ! scripts/spdx.sh --check; then
+        echo "checksrc: files without SPDX-License-Identifier (run scripts/spdx.sh)"
+        status=1
+fi
 exit $status

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Unpacks Debian's cJSON source package, Debian's patches applied (the bare
 # upstream tarball lacks the security fixes), into DESTDIR for the mingw build.
 #   scripts/cjson-src.sh DESTDIR        prints the unpacked source directory

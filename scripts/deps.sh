@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Installs the Debian packages volattach needs to build and test, and only
 # those that are missing, so a fresh Debian 12 machine needs nothing by hand.
 #   scripts/deps.sh [core] [lab] [windows] [packages] [bench] [vendordata] [vendordata-lab]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Runs every libFuzzer target for a bounded time (seconds per target, default
 # 30) from a copy of its committed seed corpus. A crash fails the run and its
 # reproducer is kept under build-fuzz/crashes/ (add it to the corpus once

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Makes DIR a view of SRC holding only the named layers, as symlinks, so a
 # layer compiled with -I DIR cannot include a header of a layer above it.
 #   scripts/layer-view.sh DIR SRC LAYER...

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The SPDX license line every source file carries (Apache-2.0, as
 # meson.build and LICENSE say): `scripts/spdx.sh` adds it where it is
 # missing, `scripts/spdx.sh --check` (scripts/checksrc.sh) lists the files

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Sums the "N passed, N failed" lines of meson test logs (and any extra
 result files given) into one total line, as CI reads it."""
 import json

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The vendordata service's tests (what `scripts/check.sh`'s vendordata stage
 # runs): installs the Debian packages, runs pytest with Debian's python3, and
 # writes "vendordata: N passed, N failed" to $1 (default build-check/vendordata.txt).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Guest side of the benchmarks (sourced by bench/scenarios/*, after lib.sh
 # and va.sh): N LIO targets with one-way CHAP, then, run after run from a
 # clean initiator, the wall time until every block device is present for

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Baseline (b): Debian's python3-os-brick, ISCSIConnector.connect_volume
 called for each volume in turn, run in the lab guest (chroot into the host's
 root shared over 9p).  Imports once, then serves commands from stdin:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Baseline (c): the seed's approach on Linux, one volume after another with
 # plain iscsiadm calls: new node record, CHAP set with "-o update" (the
 # secret in iscsiadm's argv: acceptable here only because this is the

@@ -1,4 +1,5 @@
 @echo off
+rem SPDX-License-Identifier: Apache-2.0
 rem cloudbase-init LocalScripts drop-in: attach the metadata's iSCSI volumes
 rem at every boot, for images that already run cloudbase-init instead of the
 rem volattach service (use one or the other).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The backend table: the OS's own initiator. The one place, with
  * platform/, where the OS is chosen. The simulator (tests/backend-sim/) is test
  * code: tests hand its table to the engines themselves. */

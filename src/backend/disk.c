@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A SCSI block device of the Linux backend: its identity from sysfs,
  * read-only, flush, removal from the kernel. */
 #include "backend/disk.h"

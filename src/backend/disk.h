@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A SCSI block device: identity, read-only, flush, removal. */
 #ifndef VOLATTACH_BACKEND_DISK_H
 #define VOLATTACH_BACKEND_DISK_H

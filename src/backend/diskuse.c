@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Whether a disk is in use before detach removes it: mounted, swapped on,
  * held by another block device, or open by a process, udev's transient
  * opens waited for and told apart from users. */

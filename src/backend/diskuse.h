@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Is a disk in use: the check detach makes before removing it. */
 #ifndef VOLATTACH_BACKEND_DISKUSE_H
 #define VOLATTACH_BACKEND_DISKUSE_H

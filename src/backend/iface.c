@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* volattach's iface record, made once per host by iscsiadm: it is plain
  * TCP with no hardware binding, like "default". */
 #include "backend/iface.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* volattach's own open-iscsi iface: plain TCP like "default", so that
  * "iscsiadm -m node -I volattach --login" logs in exactly volattach's
  * targets, all in one process. */

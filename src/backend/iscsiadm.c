@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The iscsiadm runner and the map from its exit codes to volattach's error
  * codes, with the hint an operator needs for the common ones. */
 #include "backend/iscsiadm.h"

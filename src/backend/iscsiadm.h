@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Running open-iscsi's iscsiadm (fixed argv, never a shell, never a secret
  * in the argument list) and turning its exit codes into volattach's. */
 #ifndef VOLATTACH_BACKEND_ISCSIADM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Starting open-iscsi's iscsid: through systemctl when systemd runs (so the
  * unit's state stays true), else the daemon itself; then waiting until it
  * answers on iscsiadm's socket. */

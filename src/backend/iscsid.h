@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* open-iscsi's daemon: is it up, start it, restart it (through systemd
  * when systemd runs, else directly). */
 #ifndef VOLATTACH_BACKEND_ISCSID_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Disk attributes, layout and identity of an iSCSI disk on Windows
  * (iscsidsc-disk.h). Every call goes through one disk_ioctl_fn. */
 #include <windows.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Windows backend's disk half: what it asks of a disk that an iSCSI
  * session brought (attributes, layout, size, serial), through one seam, so
  * that the Wine tests' simulated iscsidsc.dll can stand in for the disk

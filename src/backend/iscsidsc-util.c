@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Status codes and rules of the Microsoft iSCSI initiator API, portable. */
 #include "backend/iscsidsc-util.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The portable half of the Windows backend: classifying iscsidsc.dll status
  * codes (ISDSC_STATUS, iscsierr.h), their names, and the Microsoft
  * initiator's CHAP rules. No windows.h: it is unit-tested on Linux too. */

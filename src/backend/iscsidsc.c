@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Windows backend: the Microsoft iSCSI initiator through iscsidsc.dll
  * and the Service Control Manager, the native equivalent of the seed's
  * PowerShell steps (Start-Service MSiSCSI, Set-InitiatorPort,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* iSCSI sessions as the kernel shows them in sysfs: the session list, LUN
  * scans, and the disks behind a session. Paths follow the iSCSI transport
  * class (drivers/scsi/scsi_transport_iscsi.c) and the SCSI midlayer's

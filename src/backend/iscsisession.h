@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* iSCSI sessions through the kernel's sysfs: the list, LUN scans, and the
  * disks behind a session. */
 #ifndef VOLATTACH_BACKEND_ISCSISESSION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Mounts and swaps by device, through libmount, which reads mountinfo's
  * octal escapes as the kernel writes them (a mount point with a blank in it
  * is named right). libmount is loaded on first use, by detach: it brings

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The kernel's mount and swap tables, through libmount. */
 #ifndef VOLATTACH_BACKEND_MOUNTS_H
 #define VOLATTACH_BACKEND_MOUNTS_H

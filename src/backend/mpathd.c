@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* multipathd's command socket through libmpathcmd, loaded on first use:
  * multipath-tools is optional (single-path hosts lack it), and each
  * `multipath`/`multipathd` process would load libmultipath and its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* multipathd's command socket, through multipath-tools' libmpathcmd. */
 #ifndef VOLATTACH_BACKEND_MPATHD_H
 #define VOLATTACH_BACKEND_MPATHD_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dm-multipath for the Linux backend. multipathd owns the maps; volattach
  * only tells it which paths belong together (as os-brick does with
  * `multipath -a` and `multipathd add path`, so find_multipaths setups build

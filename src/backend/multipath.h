@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* dm-multipath through multipath-tools: is it usable, build a map over the
  * path disks of one LU, remove a map, forget the WWIDs volattach added. */
 #ifndef VOLATTACH_BACKEND_MULTIPATH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* open-iscsi's node database, the files under /etc/iscsi/nodes as idbm lays
  * them out: finding, updating, templating and sweeping volattach's records.
  * Every record may hold a CHAP secret: each copy read is wiped. */

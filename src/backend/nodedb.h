@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* open-iscsi's node database under /etc/iscsi as volattach uses it: where
  * a record lives, the settings it writes into one, records made from a
  * template, and the sweep of volattach's leftover records. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Rewriting open-iscsi record text. Pure, so it runs in unit tests and the
  * fuzzer; no secret passes through any format string. */
 #include "backend/noderec.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* open-iscsi records ("name = value" lines) rewritten in memory: set some
  * keys, drop others, keep the rest. This is how volattach gives CHAP
  * credentials to open-iscsi without a command line: the rewritten record is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Linux backend's operations table: open-iscsi's iscsid does the iSCSI
  * work; volattach drives it with iscsiadm (credentials go into the root-only
  * node record, which iscsiadm reads from disk) and reads the kernel's state

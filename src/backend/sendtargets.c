@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SendTargets output as iscsiadm prints it (usr/iscsiadm.c print_nodes:
  * "%s,%d %s\n" of address:port, tpgt and target name), checked field by
  * field: a target name or portal that reaches a node record or an iscsiadm

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* iscsiadm's SendTargets discovery output parsed into targets: pure, so it
  * runs in unit tests and the fuzzer. */
 #ifndef VOLATTACH_BACKEND_SENDTARGETS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sysfs attributes, small files read and written whole as the kernel
  * expects (one read, one write). */
 #include "backend/sysfs.h"

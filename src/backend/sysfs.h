@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sysfs attributes, read and written whole. */
 #ifndef VOLATTACH_BACKEND_SYSFS_H
 #define VOLATTACH_BACKEND_SYSFS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* udev's database of block devices through libudev, never its private
  * files under /run/udev: libudev is the interface systemd keeps stable.
  * A device is ready for its users (by-path links, multipathd, mount units)

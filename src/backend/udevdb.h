@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* udev's view of a block device, through libudev: whether udev has
  * processed it yet, and its properties. */
 #ifndef VOLATTACH_BACKEND_UDEVDB_H

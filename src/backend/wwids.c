@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* multipath-tools' wwids file (libmultipath/wwids.c keeps it): a comment
  * header, then one "/<wwid>/" line per WWID whitelisted for
  * find_multipaths. multipathd has no command that adds one, so volattach

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* multipath-tools' list of known WWIDs (/etc/multipath/wwids): with
  * find_multipaths strict, multipathd builds a map only for a WWID listed. */
 #ifndef VOLATTACH_BACKEND_WWIDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ASCII-only case folding (see ascii.h for why not <ctype.h>). */
 #include "base/ascii.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ASCII-only character helpers: protocol names (iSCSI, CHAP, labels, hex)
  * compare the same in every locale, which <ctype.h> and strcasecmp() do
  * not promise. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Diagnostics collected while reading metadata. */
 #include "base/diag.h"
 #include "base/err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A list of warnings and errors collected while reading metadata, so the
  * parser stays silent and the CLI decides where they go (text, JSON, log). */
 #ifndef VOLATTACH_BASE_DIAG_H

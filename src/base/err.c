@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Error records: formatting with context, and the text for each code. */
 #include "base/err.h"
 

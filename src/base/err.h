@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Error codes and the caller-owned error record that carries a readable,
  * context-rich message up to the one place that logs it (the CLI). */
 #ifndef VOLATTACH_BASE_ERR_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Logging: level filter, sinks, and safe quoting of untrusted values. */
 #include "base/log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Logging with syslog-numbered levels and a replaceable sink (stderr by
  * default; the system log or the Windows Event Log when run as a service).
  * Thread-safe: each message is formatted into its own buffer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Secret storage: copies in, wipes on free. */
 #include "base/secret.h"
 

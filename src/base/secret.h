@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CHAP secrets as their own opaque type: no printing helper exists, the bytes
  * are reachable only through secret_bytes() for the code that hands them to
  * an initiator, and they are wiped when freed. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The command line: every option once, the command table, a parser that
  * checks each option against the command it is given to, and the help
  * texts, all three built from those two tables. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The command-line front end: the command table (one entry per cmd-*.c, as
  * tmux's struct cmd_entry), the options a command may take, exit codes, and
  * the helpers commands share. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* volattach attach: read the metadata, log in to every volume in parallel,
  * report each block device, and remember what was attached. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* volattach detach ID... | --all: flush and remove each volume's devices,
  * log out of sessions no other LUN uses, forget the targets. A mounted or
  * open device is refused unless --force. */

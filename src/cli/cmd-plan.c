@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* volattach plan: read and validate the metadata, print what attach would
  * do with this OS's initiator. Touches no initiator. */
 #include <stdio.h>

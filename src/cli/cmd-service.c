@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* volattach service install|uninstall|run: the Windows service, which runs
  * watch. On Linux the systemd units (dist/volattach.service for boot,
  * dist/volattach-watch.service after it) play this part. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* volattach status: what volattach attached, checked against the live
  * initiator: is each path's session up, is each device still there. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* volattach uninstall-state: forgets what volattach left on the host for
  * volumes that are no longer attached: their state files and node records,
  * and then the backend's own things (open-iscsi: the volattach iface and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* volattach watch: keep the host's volumes in line with the metadata while
  * it runs. Each round reads the source again and reconciles
  * (core/reconcile.c); rounds come every --interval seconds with jitter,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by plan and attach: fetch, validate, report the diagnostics. */
 #include "cli/cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* volattach: attach iSCSI volumes named in instance metadata. This file
  * sets up logging from the parsed command line and runs the command. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Renderings of the model for the operator and for machines. */
 #include "cli/report.h"
 

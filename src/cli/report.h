@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared text and JSON renderings of the model for plan, attach and status.
  * Credentials appear only as a user name and "(set)". */
 #ifndef VOLATTACH_CLI_REPORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* On Linux, boot-time attach is the systemd unit's job (dist/volattach.service,
  * `systemctl enable volattach.service`); there is no service to install
  * from the binary itself. */

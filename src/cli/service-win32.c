@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The Windows service: `volattach.exe service install` registers it
  * (delayed automatic start, after MSiSCSI and TCP/IP), `run` is what the
  * Service Control Manager starts: watch (its first round attaches every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The boot-time service, one implementation per OS (service-win32.c: the
  * Windows service; service-posix.c: points at the systemd unit). */
 #ifndef VOLATTACH_CLI_SERVICE_H

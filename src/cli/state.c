@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading and writing the state files. Written atomically, so a crash
  * leaves either the old file or the new one. */
 #include "cli/state.h"

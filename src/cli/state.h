@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* State files: one small JSON file per attached volume under the state
  * directory (/run/volattach/volumes/<id>.json, 0600, never a secret), so
  * that status and detach know what attach did, even in another process. */

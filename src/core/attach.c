@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The attach engine. Work is a queue of jobs (a volume, or one path of a
  * multipath volume) run by a small pool of threads; a per-target lock makes
  * two volumes behind one target share one login instead of racing. Which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The attach engine: carries out the plan through an initiator backend, in
  * parallel across volumes and paths, with a lock per target, bounded retries
  * of transient login failures, and a bounded wait for each device. One

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One login call for many paths, beside the engine's workers (batch.h). */
 #include "core/batch.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One login call for many paths (initiator_ops.login_batch), run beside the
  * attach engine's workers: a worker whose path is in the batch waits until
  * the batch has settled it, then carries on as usual (its login finds the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The platform's clock as the engine's default clock_ops (clock.h). */
 #include "core/clock.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The engine's sense of time: every pause, timed wait and clock reading of
  * the attach engine and its batch goes through one table, the platform's by
  * default, so the engine's tests can run on virtual time (tests/backend-sim

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Rules that need every volume at once: a volume listed twice, two volumes
  * on one LUN, one target with two sets of credentials, two initiator names.
  * When two items disagree, neither is attached: volattach does not guess. */

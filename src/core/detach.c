@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Taking a volume apart, in the reverse order of attach. */
 #include "core/detach.h"
 

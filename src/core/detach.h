@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Detach: what volattach attached, as remembered in its state files, and
  * how it is taken apart again: refuse a busy device unless forced, remove
  * the multipath map and the SCSI disks, log out of a session only when no

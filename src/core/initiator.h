@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The seam between the core and an OS initiator: one table of operations.
  * The core decides what to do (which targets, in which order, with which
  * retries and waits); a backend only knows how to do one step on its OS.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* iSCSI name validation. */
 #include "core/iscsiname.h"
 

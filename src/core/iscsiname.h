@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* iSCSI names (RFC 3720 3.2.6, RFC 3722 stringprep, RFC 3980 naa.):
  * validation only; names are passed on exactly as given, because LIO
  * compares TargetName case-sensitively. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Building the plan from the validated model and the strategy of each
  * volume (strategy.c). Pure: no OS calls. */
 #include "core/plan.h"

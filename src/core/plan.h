@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The plan: what volattach would do for a validated volume set, step by
  * step, in words an operator can check before anything touches the host.
  * `volattach plan` prints it; each volume's way comes from strategy_decide,

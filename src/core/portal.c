@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Portal parsing and formatting, without any OS resolver: DNS names are only
  * checked for form here and resolved by the backend at connect time. */
 #include "core/portal.h"

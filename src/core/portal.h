@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* iSCSI portals: "a.b.c.d[:port]", "[v6addr[%zone]][:port]" or
  * "dns.name[:port]", with an optional ",tpgt" suffix (os-brick strips it).
  * Parsing is strict because open-iscsi's own parser range-checks nothing. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The reconcile plan and the round that carries it out. The plan is pure
  * (tests drive it with made-up inputs); the round reads the OS through the
  * seam, so a state file that outlived its devices is judged by what is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reconcile: one metadata answer against what volattach has attached, as
  * a pure plan (attach the new, detach the gone and unused, keep and report
  * the gone but in use), and the round that carries it out with the attach

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The one attach policy (strategy.h). The order of the rules is the order
  * an operator reads them in: what the initiator can never do refuses or
  * narrows first, what the host lacks today next. */

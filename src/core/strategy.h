@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The attach policy in one place: from a validated volume, what the backend
  * can do (its ops table), whether the host can build multipath devices now,
  * and --enforce-multipath, which way the volume is attached, with the reason

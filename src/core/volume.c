@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The volume model: ownership, bookkeeping, and small pure helpers. */
 #include "core/volume.h"
 

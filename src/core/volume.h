@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The validated model: what metadata asks for, per volume, once every value
  * has been checked. Everything downstream (plan, backends, reports) reads
  * only this, never JSON. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* FAT12/16/32 read-only lookup after Microsoft's "FAT: General Overview of
  * On-Disk Format" (v1.03): BPB checks, FAT type by cluster count, VFAT long
  * names, and cluster chains walked with length, range and loop checks. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The filesystem-image front door: probing which reader applies, checking
  * and splitting paths, and the bounded helpers both readers share. */
 #include "fs/fsimage.h"

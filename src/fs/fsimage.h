@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading a config drive's filesystem (iso9660 or FAT) in userspace through
  * a read-at callback: nothing is mounted, so it works unprivileged, on raw
  * Windows partitions and under a fuzzer. Every structure read is untrusted. */

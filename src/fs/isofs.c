@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ISO 9660 (ECMA-119) read-only lookup: volume descriptors, then names from
  * the Joliet tree, else Rock Ridge NM entries (SUSP), else plain ISO names.
  * Only single-extent, non-interleaved files are read. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Raw-byte checks before cJSON parses a metadata document. */
 #include "meta/jsoncheck.h"
 

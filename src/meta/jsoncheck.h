@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Strictness checks that cJSON does not make, run over the raw bytes before
  * parsing: UTF-8 validity, no raw control characters or \u0000 or lone
  * surrogates in strings, and a nesting bound. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* meta_data.json (and vendor data) to the volume model, through cJSON,
  * enforcing the validation policy of tests/fixtures/metadata/INDEX.md. A bad
  * item is rejected with every reason found; it never stops the good ones. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Metadata documents: turning meta_data.json, vendor_data.json and
  * vendor_data2.json into a validated volume_set. Where the
  * documents come from is source.h's. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Reading a config drive's documents from a block device or image through
  * the userspace iso9660/FAT readers: nothing is mounted, so nothing can be
  * left mounted, and no filesystem driver ever writes to the drive. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The metadata service: bounded retries with backoff and jitter on transient
  * failures only (connection errors, 408, 429, 5xx); 404 means "no
  * metadata"; every body capped. */

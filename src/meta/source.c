@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Choosing and reading the metadata source, then parsing what it holds. */
 #include "meta/source.h"
 

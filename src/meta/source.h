@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Where metadata comes from: a file or directory, the config drive, or the
  * metadata service, and "auto" (config drive first, then the service, as
  * cloud-init's ConfigDrive and OpenStack datasources do). */

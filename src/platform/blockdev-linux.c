@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Linux: finding config-drive candidates with libblkid (whole disks and
  * partitions, iso9660 or vfat, label config-2 in either case) and reading a
  * block device or image read-only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Windows: config-drive candidates as cloudbase-init finds them (a volume
  * labelled config-2 with a drive letter, then raw disks and partitions,
  * where Ironic's partition has no letter), and raw read-only access to a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One HTTP GET through libcurl for the metadata service: a hard per-request
  * timeout, a body cap enforced while receiving, no redirects, http(s) only.
  * libcurl is loaded on first use (dlopen), not at start-up: it and the ~30

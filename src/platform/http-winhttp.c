@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* One HTTP GET through WinHTTP for the metadata service: no proxy, no
  * redirects, a hard timeout on every phase, the body capped while it is
  * received, and a short body (against Content-Length) reported as such. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The few OS primitives the rest of volattach needs. One implementation per
  * OS (posix.c, win32.c, plus http-*.c and configdrive-*.c), picked by the
  * build; callers never test the OS themselves. */

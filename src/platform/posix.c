@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* POSIX (Linux) implementation of the platform primitives: files, time,
  * threads, processes without a shell, syslog, process hardening. */
 #ifdef _WIN32

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small helpers shared by the Windows files: UTF-8 <-> UTF-16 for the W
  * APIs, command-line quoting, and readable Win32 error text. */
 #ifndef VOLATTACH_PLATFORM_WIN32_UTIL_H

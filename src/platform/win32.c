@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Windows implementation of the platform primitives: files (UTF-8 paths,
  * owner-only ACLs for anything secret), time, threads, processes with a
  * correctly quoted command line, the Event Log, privilege checks. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The simulator backend: a whole initiator in memory. Behaviour follows
  * open-iscsi where the two OS initiators agree: logins check CHAP, a second
  * login to the same target and portal reuses the session, devices appear

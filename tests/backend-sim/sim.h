@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The simulator backend: an in-memory initiator with targets, sessions,
  * devices and fault injection, for unit tests of the engine and planner.
  * It proves the seam is complete: no core change was needed for it. One

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Virtual time for the engine's tests (vclock.h). */
 #include "backend-sim/vclock.h"
 

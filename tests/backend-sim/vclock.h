@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Virtual time for the engine's tests (core/clock.h): a pause advances the
  * clock at once instead of sleeping, and the jitter is fixed, so a test
  * asserts exactly when a retry or a device wait gives up, in no real time,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A real HTTP server on 127.0.0.1 that misbehaves on purpose, for the
 metadata-service tests: volattach must retry what is transient, give up on
 what is final, and bound everything. Each URL path picks a behaviour:

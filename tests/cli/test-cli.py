@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """End-to-end tests of the volattach binary on this host (no initiator
 needed): every metadata fixture through `plan` (exit status, output, JSON,
 no secret anywhere), the command line itself, the metadata service against a

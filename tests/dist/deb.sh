@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Debian packages: builds them with dpkg-buildpackage from a copy of the
 # tree (tracked and new files, as `git archive` would plus what is not
 # committed yet), runs lintian (no errors), checks the control fields and

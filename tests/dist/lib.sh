@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Sourced by the package tests (tests/dist/*.sh), from the tree's root:
 # ok/bad count checks, the EXIT trap prints the total line that
 # scripts/test-summary.py reads ("NAME: N passed, N failed"; a stop by

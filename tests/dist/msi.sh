@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Windows MSI: Authenticode signing through osslsigncode with a
 # throw-away certificate made here, and the major upgrade under Wine from an
 # older version to this one (the exe replaced, one product registered, the

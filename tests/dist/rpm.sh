@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The RPM: volattach.spec built by Debian's rpmbuild from a tarball of the
 # tree (tracked and new files, under volattach-VERSION/), then its file list
 # (rpm -qlp), dependencies (rpm -qpR) and scriptlets checked. Debian's rpm

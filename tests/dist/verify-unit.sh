@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # A unit of dist/ (volattach.service, volattach-watch.service) passes
 # `systemd-analyze verify` with no warning:
 # the unit is checked as shipped, except that ExecStart points at the binary

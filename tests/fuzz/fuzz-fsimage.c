@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: the config drive's iso9660/FAT readers. The input is the
  * whole device; every span the readers ask for must lie inside it (the
  * callback aborts otherwise), and whatever they return must be consistent. */

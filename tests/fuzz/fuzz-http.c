@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: HTTP response handling.  The input is the raw response a
  * metadata service sends (status line, headers, body: any bytes), served on
  * 127.0.0.1 to the real client (libcurl through plat_http_get) and, when it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: iSCSI name validation; an accepted name is plain ASCII
  * of the allowed characters, at most 223 bytes. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: any bytes as meta_data.json, vendor_data.json and
  * vendor_data2.json, through the parser and the cross-item checks. */
 #include <stdint.h>

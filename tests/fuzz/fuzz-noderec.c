@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: open-iscsi record rewriting. The first byte splits the
  * input into a record text and a value; the rewritten record must hold the
  * value on exactly one line for its key, and nothing else may change. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: portal text and bare addresses; a parsed portal must
  * format and parse back to an equal portal. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target: iscsiadm's SendTargets output. Every entry returned
  * must be one volattach would accept: a portal that formats and parses
  * back to the same address, with its tpgt, and a valid iSCSI name. */

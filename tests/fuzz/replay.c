@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Runs a fuzz target over files named on the command line (a corpus), so
  * every build, sanitizers included, replays the corpus without libFuzzer. */
 #include <stdint.h>

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The lab demo (`make demo`): the seed's scenario attached for real.  Boots a
 # qemu guest with Debian's kernel, a LIO target exporting the seed's volume
 # (iqn.2018-01.com.example:target, LUN 0, CHAP guest) on 127.0.0.1:3260, and

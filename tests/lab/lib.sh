@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The guest-side library every scenario sources (. /lab/lib.sh): LIO target
 # set-up through configfs, open-iscsi node-record helpers, assertions that
 # print the markers run.sh reads, and timing.  Runs under busybox sh.

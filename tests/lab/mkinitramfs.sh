@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds the lab guest's initramfs from this host's own files (busybox-static,
 # open-iscsi, multipath-tools, e2fsprogs, jq, iproute2, the kernel's modules).
 # Prints the path of the ready image; a second run with the same inputs is instant.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Host side of the qemu lab: installs what it needs, builds (or reuses) the
 # kernel and initramfs, boots one fresh TCG guest per scenario, reads the
 # console markers and prints a summary.  Exit 0 only if every scenario passed.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Helpers for the scenarios that drive volattach itself (scenarios 1xxx),
 # sourced after lib.sh.  Metadata is written with shell builtins (printf and
 # here-documents), so a CHAP secret never reaches a process argument list

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A small in-tree unit-test harness that also runs under Wine: TEST() bodies
  * register themselves, ASSERT_* print file:line and both values, and main()
  * ends with the "N passed, N failed" line CI reads. Exit 1 on any failure. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds the config-drive images test-fsimage reads (VA_FSIMAGE_DIR), with the
 # real tools and Nova's and Ironic's own flags: iso9660 by genisoimage and
 # xorriso, vfat by mkfs.vfat + mtools, and images that must not be found.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The attach and detach engines against the simulator backend: parallelism,
  * per-target locking, retries within a deadline, bounded device waits,
  * multipath and its fallbacks, discovery filtering, idempotent reruns.

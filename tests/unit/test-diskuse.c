@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The in-use decision of the Linux backend without /proc: the parent pid
  * from a stat line whose name lies, udev's lineage, and the verdict over a
  * device's openers (udev's transient opens are waited for, never users). */

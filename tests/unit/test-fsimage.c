@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The userspace iso9660/FAT readers against real images from genisoimage, xorriso,
  * mkfs.vfat and mtools (tests/unit/mkimages.sh, in VA_FSIMAGE_DIR), the same images
  * corrupted in memory, and inputs that are no filesystem at all. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The portable half of the Windows backend: status classes, names, the
  * 12..16-byte CHAP rule, session handles, multi-sz walking, buffer growth. */
 #include <string.h>

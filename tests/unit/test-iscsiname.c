@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* iSCSI name validation (RFC 3720 3.2.6, RFC 3722, RFC 3980). */
 #include "core/iscsiname.h"
 #include "harness.h"

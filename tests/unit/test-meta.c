@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* meta_parse() and the cross-item checks against every fixture in
  * tests/fixtures/metadata (each as its INDEX.md row says) and against hostile
  * documents built here. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The open-iscsi record rewriter: keys replaced, dropped and appended, other
  * lines untouched, unstorable values refused. */
 #include <stdlib.h>

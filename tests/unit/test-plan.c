@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* plan_build on parsed fixtures: the steps an operator reads in `plan`,
  * for what each backend can do (the simulator's profiles, and the table of
  * the OS the test runs on: open-iscsi natively, iscsidsc under Wine). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* portal_parse and friends: every accepted spelling, every rejection. */
 #include <string.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The watch's reconcile against the simulator backend, one rule per test:
  * attach the new, detach the gone and unused only after two valid answers,
  * keep the gone but in use, change nothing on no answer, an incomplete one

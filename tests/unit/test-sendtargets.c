@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The SendTargets output parser: entries with their portal, tpgt and name,
  * iscsiadm's messages passed over, every other line counted as malformed
  * and never returned, and the text bound refused rather than cut. */

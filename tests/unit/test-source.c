@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Metadata sources (POSIX host only: it builds trees with mkdtemp): the HTTP retry policy (pure),
  * files and config-drive trees with their vendor data, and meta_load's handling of bad documents.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The one attach policy: strategy_decide's rules, and that plan and attach
  * agree on it for every metadata fixture, on every backend the simulator
  * can present (sim, open-iscsi-like, iscsidsc-like, bare), with multipath

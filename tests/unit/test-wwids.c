@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* multipath-tools' wwids file as volattach writes it: the header on a new
  * file, one line per WWID and never two, a missing final newline mended,
  * unlistable WWIDs refused, and multipath-tools' fcntl lock respected. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds the Wine test pieces with mingw-w64 into build-wine-dev/ (or $1):
 # the simulated sim/iscsidsc.dll, the fake MSiSCSI service and the probe, plus
 # the compile-only checks of include/iscsidsc.h (x64 layouts, i686 stdcall

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A stand-in for the Microsoft iSCSI Initiator service (MSiSCSI) under Wine:
  * it only runs until stopped, so the agent's SCM code (start type, start,
  * wait for RUNNING) and the simulated iscsidsc.dll's service check work. */

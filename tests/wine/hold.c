@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Keeps one Wine process alive for at most N seconds (default 120), so
  * that wineserver and services.exe stay up: Wine starts automatic services
  * whenever services.exe starts, and a test that installs one must not have

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Drives the simulated iscsidsc.dll through scripted API calls under Wine and
  * prints one line per step with the code returned, proving the simulator's
  * behaviour end to end; tests/wine/run-probe.sh runs it and reads the lines. */

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Builds the simulated iscsidsc.dll, the fake MSiSCSI service and the probe,
 # prepares (or reuses) the Wine prefix, and proves the simulator's behaviour
 # end to end: the probe's scripted API calls, state shared across processes,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # The Windows scenarios: the real volattach.exe (scripts/build-windows.sh)
 # under Wine, against the simulated iscsidsc.dll (sim/) and the fake MSiSCSI
 # service, in a throw-away prefix under build-wine/. They mirror the Linux

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Prepares a headless Wine prefix for the Windows tests and prints the
 # environment to run in it:   eval "$(tests/wine/wine-env.sh DIR [BUILD])"
 #   DIR    the prefix lives in DIR/prefix; reused while it is valid (cache it)

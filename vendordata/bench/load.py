@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Load figure: requests/s and latency of the vendordata service at N
 concurrent instance lookups (Nova's POST with a cached Keystone token),
 against the real Keystone, cinder-api and ironic-api of tests/cloud.py on

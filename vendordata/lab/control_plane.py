@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The lab scenario's host half (tests/lab/scenarios/1200-vendordata-lio.host):
 the whole control-plane chain on loopback, for one volume. Real Keystone,
 cinder-api and ironic-api come up; Cinder's own code makes one LIO-backed

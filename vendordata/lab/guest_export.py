@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """The lab scenario's guest half, run in `chroot /host` inside the qemu guest:
 Cinder's own LIO target helper (cinder.volume.targets.lio.LioAdm, which
 runs cinder-rtstool) exports the volume the control plane made, from

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A throw-away OpenStack control plane on loopback for the tests and the
 bench: real Keystone, cinder-api and ironic-api from Debian's packages, each
 under uwsgi on a port picked at run time, sqlite databases in a temp dir."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """One test cloud for the whole run: Keystone, cinder-api, ironic-api and the
 vendordata service, seeded with the instances the tests ask about."""
 import os

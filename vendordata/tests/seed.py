@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Puts volumes, attachments and Ironic nodes into the test cloud the way Nova
 does at spawn, through the services' own code:
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """volattach-vendordata attach/detach (volattach_vendordata/manage.py), run as
 the operator runs it (bin/volattach-vendordata, a config file), against the
 test cloud's real Keystone, cinder-api, ironic-api and nova-api.

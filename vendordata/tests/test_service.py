@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The service end to end on loopback: real Keystone tokens, real cinder-api
 and ironic-api, Nova's own DynamicVendorData client. The order matters for
 the last tests only (upstreams stopped, then the log audit)."""

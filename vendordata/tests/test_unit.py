@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The pure parts without the cloud: the composition rules, the request
 validation, and the log mask under forced errors at debug level."""
 import io

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The WSGI application behind keystonemiddleware's auth_token: checks the
 caller's role, validates Nova's DynamicJSON request and answers the
 instance's `{"volumes": [...]}`."""

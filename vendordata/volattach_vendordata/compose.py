@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Turns what Cinder and Ironic say about one instance into the `volumes`
 list volattach reads (the seed's format). Pure: no I/O, no logging of data."""
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """volattach-vendordata attach|detach SERVER VOLUME: the operator's live
 attach path for a running bare-metal instance (Nova's Ironic driver has
 none). REST only, through the service's own keystoneauth session and its

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The service's configuration (oslo.config): its own options, its Keystone
 credentials for Cinder and Ironic, and the two upstream services."""
 from keystoneauth1 import loading as ks_loading

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Cinder and Ironic through keystoneauth1 (the service's own Keystone user,
 endpoints from the catalog), every call bounded by the request's deadline.
 No request or response body is ever logged: Cinder's carry CHAP secrets."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The WSGI entry point (uwsgi --module volattach_vendordata.wsgi:application,
 or mod_wsgi's WSGIScriptAlias): loads the config file, sets up logging with
 the secret mask, builds the paste pipeline (auth_token, then the app).

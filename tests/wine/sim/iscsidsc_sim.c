@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A simulated iscsidsc.dll for testing volattach under Wine: the Microsoft
  * iSCSI initiator API modelled on its documented behaviour, errors included,
  * against a simulated storage array configured through VA_SIM_* variables. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The simulated initiator's configuration from the environment: the array
  * (VA_SIM_TARGETS, VA_SIM_DISCOVERY), the faults (VA_SIM_FAULT) and the
  * service check (VA_SIM_SERVICE); tests/wine/README.md has the syntax. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The simulated disks behind the simulated sessions: what the Windows disk
  * class driver answers to the IOCTLs volattach sends to \\.\PhysicalDriveN
  * (src/backend/iscsidsc-disk.c), since Wine has no disk driver for them.

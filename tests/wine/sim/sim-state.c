@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The call bracket of the simulated initiator: lock, reload the state shared
  * by a test's processes (VA_SIM_STATE), apply a simulated reboot, check
  * MSiSCSI; then save atomically and write one trace line (VA_SIM_TRACE). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Small helpers of the simulated iscsidsc.dll: UTF-16 conversion, ASCII
  * comparisons, secret fingerprints and status names for the trace. */
 #include <limits.h>

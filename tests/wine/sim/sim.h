@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The simulated Microsoft iSCSI initiator service: its configuration (the
  * simulated storage array and the faults to inject), its persistent state,
  * and the call bracket every exported function runs in. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """cinder-api's own WSGI entry (cinder.wsgi.wsgi), for uwsgi in the tests.
 With VD_DIRECT_VOLUME_RPC=1 (the test cloud sets it), the attachments API's
 RPC calls to cinder-volume, absent here, go to an in-process VolumeManager

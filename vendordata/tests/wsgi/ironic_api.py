@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """ironic-api's own WSGI entry (ironic.api.wsgi), for uwsgi in the tests."""
 import sys
 
