@@ -83,45 +83,33 @@ write_all(int fd, const char *s, size_t n)
         return 0;
 }
 
-int
-wwids_add(const char *file, const char *wwid, struct va_err *err)
+/* Takes multipath-tools' write lock on the open wwids file (it waits a
+ * few seconds for it too), then reads the whole file into *text
+ * (NUL-terminated, *got bytes). The lock goes with the descriptor. */
+static int
+lock_and_read(int fd, const char *file, char **ret_text, size_t *ret_got, struct va_err *err)
 {
-        struct flock lk;
-        char *text = NULL, line[300];
         uint64_t deadline = plat_monotonic_ms() + 5000;
-        size_t len = 0, got = 0;
-        int fd, r = 0;
+        struct flock lk;
+        size_t len, got = 0;
+        char *text;
 
-        if (wwid[0] == '\0' || strlen(wwid) + 3 >= sizeof(line) || strchr(wwid, '/') != NULL ||
-            strchr(wwid, '\n') != NULL)
-                return va_err_set(err, VA_E_INVAL, "WWID '%s' cannot be listed", wwid);
-        (void)snprintf(line, sizeof(line), "/%s/\n", wwid);
-        fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0)
-                return va_err_setn(err, VA_E_IO, errno, "%s: %s", file, strerror(errno));
         memset(&lk, 0, sizeof(lk));
         lk.l_type = F_WRLCK;
         lk.l_whence = SEEK_SET;
-        /* multipath-tools waits for this lock at most a few seconds too */
         while (fcntl(fd, F_SETLK, &lk) < 0) {
                 if ((errno != EACCES && errno != EAGAIN && errno != EINTR) ||
-                    plat_monotonic_ms() > deadline) {
-                        r = va_err_setn(err, VA_E_BUSY, errno, "%s: cannot lock: %s", file,
-                                        strerror(errno));
-                        goto out;
-                }
+                    plat_monotonic_ms() > deadline)
+                        return va_err_setn(err, VA_E_BUSY, errno, "%s: cannot lock: %s", file,
+                                           strerror(errno));
                 plat_sleep_ms(50);
         }
         len = (size_t)lseek(fd, 0, SEEK_END);
-        if (len > WWIDS_MAX) {
-                r = va_err_set(err, VA_E_IO, "%s: larger than %u bytes", file, WWIDS_MAX);
-                goto out;
-        }
+        if (len > WWIDS_MAX)
+                return va_err_set(err, VA_E_IO, "%s: larger than %u bytes", file, WWIDS_MAX);
         text = malloc(len + 1);
-        if (text == NULL) {
-                r = va_err_set(err, VA_E_NOMEM, "out of memory");
-                goto out;
-        }
+        if (text == NULL)
+                return va_err_set(err, VA_E_NOMEM, "out of memory");
         while (got < len) {
                 ssize_t n = pread(fd, text + got, len - got, (off_t)got);
 
@@ -132,6 +120,28 @@ wwids_add(const char *file, const char *wwid, struct va_err *err)
                 got += (size_t)n;
         }
         text[got] = '\0';
+        *ret_text = text;
+        *ret_got = got;
+        return 0;
+}
+
+int
+wwids_add(const char *file, const char *wwid, struct va_err *err)
+{
+        char *text = NULL, line[300];
+        size_t got = 0;
+        int fd, r = 0;
+
+        if (wwid[0] == '\0' || strlen(wwid) + 3 >= sizeof(line) || strchr(wwid, '/') != NULL ||
+            strchr(wwid, '\n') != NULL)
+                return va_err_set(err, VA_E_INVAL, "WWID '%s' cannot be listed", wwid);
+        (void)snprintf(line, sizeof(line), "/%s/\n", wwid);
+        fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return va_err_setn(err, VA_E_IO, errno, "%s: %s", file, strerror(errno));
+        r = lock_and_read(fd, file, &text, &got, err);
+        if (r < 0)
+                goto out;
         if (listed(text, wwid))
                 goto out;
         if ((got == 0 && write_all(fd, header, sizeof(header) - 1) < 0) ||
@@ -147,10 +157,8 @@ out:
 int
 wwids_remove(const char *file, const char *wwid, struct va_err *err)
 {
-        struct flock lk;
         char *text = NULL, line[300], *at;
-        uint64_t deadline = plat_monotonic_ms() + 5000;
-        size_t len = 0, got = 0;
+        size_t got = 0;
         int fd, r = 0;
 
         (void)snprintf(line, sizeof(line), "/%s/\n", wwid);
@@ -159,38 +167,9 @@ wwids_remove(const char *file, const char *wwid, struct va_err *err)
                 return errno == ENOENT
                            ? 0
                            : va_err_setn(err, VA_E_IO, errno, "%s: %s", file, strerror(errno));
-        memset(&lk, 0, sizeof(lk));
-        lk.l_type = F_WRLCK;
-        lk.l_whence = SEEK_SET;
-        while (fcntl(fd, F_SETLK, &lk) < 0) {
-                if ((errno != EACCES && errno != EAGAIN && errno != EINTR) ||
-                    plat_monotonic_ms() > deadline) {
-                        r = va_err_setn(err, VA_E_BUSY, errno, "%s: cannot lock: %s", file,
-                                        strerror(errno));
-                        goto out;
-                }
-                plat_sleep_ms(50);
-        }
-        len = (size_t)lseek(fd, 0, SEEK_END);
-        if (len > WWIDS_MAX) {
-                r = va_err_set(err, VA_E_IO, "%s: larger than %u bytes", file, WWIDS_MAX);
+        r = lock_and_read(fd, file, &text, &got, err);
+        if (r < 0)
                 goto out;
-        }
-        text = malloc(len + 1);
-        if (text == NULL) {
-                r = va_err_set(err, VA_E_NOMEM, "out of memory");
-                goto out;
-        }
-        while (got < len) {
-                ssize_t n = pread(fd, text + got, len - got, (off_t)got);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                got += (size_t)n;
-        }
-        text[got] = '\0';
         at = strstr(text, line);
         if (at == NULL || (at != text && at[-1] != '\n'))
                 goto out;

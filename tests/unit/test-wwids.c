@@ -133,4 +133,25 @@ TEST(waits_for_multipath_tools_lock)
         free(text);
 }
 
+TEST(remove_takes_out_exactly_that_line)
+{
+        char *text;
+
+        ASSERT_OK(fresh());
+        /* a missing file has nothing to remove */
+        ASSERT_OK(wwids_remove(file, "3600a", NULL));
+        ASSERT_OK(plat_write_file_atomic(file, "# h\n/3600a/\n/x3600b/\n/3600b/\n/3600c/\n", 37,
+                                         0644, NULL));
+        ASSERT_OK(wwids_remove(file, "3600b", NULL));
+        text = slurp();
+        /* "/x3600b/" only contains the WWID's line text: it stays */
+        ASSERT_STREQ(text, "# h\n/3600a/\n/x3600b/\n/3600c/\n");
+        free(text);
+        ASSERT_OK(wwids_remove(file, "3600d", NULL));
+        ASSERT_OK(wwids_remove(file, "3600a", NULL));
+        text = slurp();
+        ASSERT_STREQ(text, "# h\n/x3600b/\n/3600c/\n");
+        free(text);
+}
+
 HARNESS_MAIN()
