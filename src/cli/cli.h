@@ -114,6 +114,12 @@ int cli_exit_worst(int a, int b);
  * CLI_LOCK_WAIT_MS, then fails with EXIT_ENV. */
 #define CLI_LOCK_WAIT_MS (300u * 1000u)
 struct initiator_ops;
+struct plat_lock;
+/* Takes STATE_DIR/lock (creating the directory), waiting up to wait_ms;
+ * flags as plat_lock_acquire's. -VA_E_BUSY when another run still holds
+ * it, err naming the holder. */
+int cli_state_lock(const char *state_dir, unsigned wait_ms, unsigned flags, struct plat_lock **ret,
+                   struct va_err *err);
 int cli_run_locked(struct cli *c, const struct initiator_ops *ops, const char *state_dir,
                    int (*fn)(struct cli *c, const struct initiator_ops *ops,
                              const char *state_dir));

@@ -71,6 +71,11 @@ store_remove(void *ctx, const char *id, struct va_err *err)
         return state_remove(w->state_dir, id, err);
 }
 
+/* A round takes STATE_DIR/lock as attach and detach do, so it never races
+ * a manual run. It waits this long for it, then skips the round: a manual
+ * attach may hold it for minutes, and the watch must not queue behind it. */
+#define WATCH_LOCK_WAIT_MS 2000u
+
 /* FNV-1a over the documents' names and bytes: "did the answer change". */
 static uint64_t
 docs_hash(const struct meta_docs *d)
@@ -172,10 +177,11 @@ cmd_watch_exec(struct cli *c)
         struct reconcile_store store;
         struct attach_options o;
         struct initiator *ini = NULL;
+        struct plat_lock *lock = NULL;
         struct watch w;
         struct va_err err;
         unsigned n = 0;
-        int code = EXIT_OK;
+        int code = EXIT_OK, last;
 
         code = cli_host_command(c, &ops);
         if (code != EXIT_OK)
@@ -226,7 +232,20 @@ cmd_watch_exec(struct cli *c)
                         break;
                 }
                 va_err_clear(&err);
-                if (reconcile_round(ops, ini, &store, &set, a, &o, &mem, &out, &err) < 0) {
+                /* the lock is held for the round only, never across the
+                 * sleep; the last round of --rounds has no next round to
+                 * try at, so it waits (and says so) as attach does */
+                last = c->rounds != 0 && n >= c->rounds;
+                if (cli_state_lock(w.state_dir, last ? CLI_LOCK_WAIT_MS : WATCH_LOCK_WAIT_MS,
+                                   last ? 0 : PLAT_LOCK_QUIET, &lock, &err) < 0) {
+                        if (err.code == VA_E_BUSY)
+                                va_log(VA_LOG_NOTICE,
+                                       "round %u skipped: %s; trying again at the next round", n,
+                                       err.msg);
+                        else
+                                va_log(VA_LOG_ERR, "round %u: %s; nothing was changed", n, err.msg);
+                        code = EXIT_ENV;
+                } else if (reconcile_round(ops, ini, &store, &set, a, &o, &mem, &out, &err) < 0) {
                         va_log(VA_LOG_ERR, "round %u: %s; nothing was changed", n, err.msg);
                         code = EXIT_ENV;
                 } else {
@@ -235,6 +254,8 @@ cmd_watch_exec(struct cli *c)
                                : a == RECONCILE_ANSWER_NONE                  ? EXIT_ENV
                                                                              : EXIT_OK;
                 }
+                plat_lock_release(lock);
+                lock = NULL;
                 w.last_answer = (int)a;
                 volume_set_free(&set);
                 if (c->rounds != 0 && n >= c->rounds)

@@ -101,23 +101,34 @@ cli_attach_options(const struct cli *c, struct attach_options *o)
 }
 
 int
+cli_state_lock(const char *state_dir, unsigned wait_ms, unsigned flags, struct plat_lock **ret,
+               struct va_err *err)
+{
+        char path[1024];
+        int n, r;
+
+        *ret = NULL;
+        n = snprintf(path, sizeof(path), "%s/lock", state_dir);
+        if (n < 0 || (size_t)n >= sizeof(path))
+                return va_err_set(err, VA_E_INVAL,
+                                  "the state directory path is too long (%zu bytes)",
+                                  strlen(state_dir));
+        r = plat_mkdir_p(state_dir, 0700, err);
+        if (r < 0)
+                return r;
+        return plat_lock_acquire(path, wait_ms, flags, ret, err);
+}
+
+int
 cli_run_locked(struct cli *c, const struct initiator_ops *ops, const char *state_dir,
                int (*fn)(struct cli *c, const struct initiator_ops *ops, const char *state_dir))
 {
         struct plat_lock *lock = NULL;
-        char path[1024];
         struct va_err err;
-        int n, code;
+        int code;
 
         va_err_clear(&err);
-        n = snprintf(path, sizeof(path), "%s/lock", state_dir);
-        if (n < 0 || (size_t)n >= sizeof(path)) {
-                va_log(VA_LOG_ERR, "the state directory path is too long (%zu bytes)",
-                       strlen(state_dir));
-                return EXIT_ENV;
-        }
-        if (plat_mkdir_p(state_dir, 0700, &err) < 0 ||
-            plat_lock_acquire(path, CLI_LOCK_WAIT_MS, &lock, &err) < 0) {
+        if (cli_state_lock(state_dir, CLI_LOCK_WAIT_MS, 0, &lock, &err) < 0) {
                 va_log(VA_LOG_ERR, "%s", err.msg);
                 return EXIT_ENV;
         }

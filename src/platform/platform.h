@@ -54,10 +54,12 @@ int plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *e
 /* An exclusive lock on a file (created 0600 if missing; Linux: flock, so
  * the kernel drops it when the holder dies, even by SIGKILL; Windows: the
  * file opened without sharing). Waits up to wait_ms, saying once that it
- * waits; -VA_E_BUSY when it is still held then. The holder's pid is kept in
- * the file for that message. */
+ * waits unless PLAT_LOCK_QUIET; -VA_E_BUSY when it is still held then, the
+ * message naming the holder. The holder's pid is kept in the file for those
+ * messages (POSIX; Windows cannot read a file opened without sharing). */
+#define PLAT_LOCK_QUIET 1u
 struct plat_lock;
-int plat_lock_acquire(const char *path, unsigned wait_ms, struct plat_lock **ret,
+int plat_lock_acquire(const char *path, unsigned wait_ms, unsigned flags, struct plat_lock **ret,
                       struct va_err *err);
 void plat_lock_release(struct plat_lock *l);
 

@@ -326,12 +326,13 @@ struct plat_lock {
 };
 
 int
-plat_lock_acquire(const char *path, unsigned wait_ms, struct plat_lock **ret, struct va_err *err)
+plat_lock_acquire(const char *path, unsigned wait_ms, unsigned flags, struct plat_lock **ret,
+                  struct va_err *err)
 {
         uint64_t until = plat_monotonic_ms() + wait_ms;
         struct plat_lock *l;
-        int fd, said = 0;
-        char pid[32];
+        int fd, said = (flags & PLAT_LOCK_QUIET) != 0;
+        char pid[32] = "";
 
         *ret = NULL;
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
@@ -348,21 +349,26 @@ plat_lock_acquire(const char *path, unsigned wait_ms, struct plat_lock **ret, st
                         return va_err_setn(err, VA_E_IO, e, "%s: cannot lock: %s", path,
                                            strerror(e));
                 }
-                if (!said) {
+                if (pid[0] == '\0') {
                         ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
 
                         pid[n > 0 ? n : 0] = '\0';
                         pid[strcspn(pid, "\n")] = '\0';
+                        if (pid[0] == '\0' || strspn(pid, "0123456789") != strlen(pid))
+                                (void)snprintf(pid, sizeof(pid), "?");
+                }
+                if (!said) {
                         va_log(VA_LOG_NOTICE,
-                               "another volattach run (pid %s) holds %s; waiting up to %u s",
-                               pid[0] ? pid : "?", path, (wait_ms + 999) / 1000);
+                               "another volattach run (pid %s) holds %s; waiting up to %u s", pid,
+                               path, (wait_ms + 999) / 1000);
                         said = 1;
                 }
                 if (plat_monotonic_ms() >= until) {
                         (void)close(fd);
                         return va_err_set(err, VA_E_BUSY,
-                                          "another volattach run still holds %s after %u s", path,
-                                          wait_ms / 1000);
+                                          "another volattach run (pid %s) still holds %s after "
+                                          "%u s",
+                                          pid, path, (wait_ms + 999) / 1000);
                 }
                 plat_sleep_ms(100);
         }

@@ -417,13 +417,14 @@ struct plat_lock {
 };
 
 int
-plat_lock_acquire(const char *path, unsigned wait_ms, struct plat_lock **ret, struct va_err *err)
+plat_lock_acquire(const char *path, unsigned wait_ms, unsigned flags, struct plat_lock **ret,
+                  struct va_err *err)
 {
         uint64_t until = plat_monotonic_ms() + wait_ms;
         wchar_t *w = win_utf16(path);
         struct plat_lock *l;
         HANDLE h;
-        int said = 0;
+        int said = (flags & PLAT_LOCK_QUIET) != 0;
 
         *ret = NULL;
         if (w == NULL)
@@ -451,7 +452,7 @@ plat_lock_acquire(const char *path, unsigned wait_ms, struct plat_lock **ret, st
                         free(w);
                         return va_err_set(err, VA_E_BUSY,
                                           "another volattach run still holds %s after %u s", path,
-                                          wait_ms / 1000);
+                                          (wait_ms + 999) / 1000);
                 }
                 Sleep(100);
         }

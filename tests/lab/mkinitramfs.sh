@@ -44,7 +44,8 @@ required="/usr/bin/busybox /usr/sbin/iscsid /usr/sbin/iscsiadm /usr/sbin/mke2fs
 optional="/usr/sbin/iscsistart /usr/sbin/kpartx /usr/sbin/blkid /usr/sbin/e2fsck
 /usr/sbin/dumpe2fs /usr/bin/lsblk /usr/bin/findmnt /usr/sbin/mkfs.vfat
 /usr/bin/sg_inq /usr/bin/sg_vpd /usr/bin/strace /usr/bin/sha256sum
-/usr/bin/udevadm /usr/lib/udev/scsi_id /usr/lib/udev/ata_id /usr/lib/udev/kpartx_id"
+/usr/bin/udevadm /usr/lib/udev/scsi_id /usr/lib/udev/ata_id /usr/lib/udev/kpartx_id
+/usr/bin/flock"
 # udev's rules, for the scenarios that start udevd (lab_start_udev) as a
 # real host runs it: by-path links, the udev database multipath-tools reads.
 # Not hwdb.bin (13 MB): nothing here needs hardware names.

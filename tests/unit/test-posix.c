@@ -184,22 +184,25 @@ TEST(inherited_fds_marked_cloexec)
 TEST(lock_is_exclusive_and_bounded)
 {
         struct plat_lock *a = NULL, *b = NULL;
-        char p[256];
+        char p[256], pidmsg[64];
         struct va_err e;
 
         ASSERT_TRUE(mktree() != NULL);
         (void)snprintf(p, sizeof(p), "%s/lock", tmpdir);
         va_err_clear(&e);
-        ASSERT_OK(plat_lock_acquire(p, 1000, &a, &e));
+        ASSERT_OK(plat_lock_acquire(p, 1000, 0, &a, &e));
         /* flock is per open file: a second open conflicts, here as in
          * another process */
         va_err_clear(&e);
-        ASSERT_ERR(plat_lock_acquire(p, 300, &b, &e), VA_E_BUSY);
+        ASSERT_ERR(plat_lock_acquire(p, 300, PLAT_LOCK_QUIET, &b, &e), VA_E_BUSY);
         ASSERT_CONTAINS(e.msg, "still holds");
+        /* the holder is named: this process wrote its pid when it took it */
+        (void)snprintf(pidmsg, sizeof(pidmsg), "(pid %ld)", (long)getpid());
+        ASSERT_CONTAINS(e.msg, pidmsg);
         ASSERT_TRUE(b == NULL);
         plat_lock_release(a);
         va_err_clear(&e);
-        ASSERT_OK(plat_lock_acquire(p, 300, &b, &e));
+        ASSERT_OK(plat_lock_acquire(p, 300, 0, &b, &e));
         plat_lock_release(b);
         rmtree();
 }
