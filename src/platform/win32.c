@@ -730,14 +730,56 @@ win_quote_arg(const wchar_t *a, wchar_t *out, size_t cap, size_t *o)
         return 0;
 }
 
+/* A helper's start-up block: stdin from nul, stdout and stderr into wr,
+ * and PROC_THREAD_ATTRIBUTE_HANDLE_LIST naming just those (each once: a
+ * duplicate entry is ERROR_INVALID_PARAMETER), so that CreateProcess
+ * inherits them only, as closefrom() does on POSIX. The attribute list
+ * points into attrs, which must outlive the CreateProcess call. */
+static BOOL
+spawn_std_handles(STARTUPINFOEXW *six, HANDLE nul, HANDLE wr, HANDLE attrs[2])
+{
+        SIZE_T size = 0;
+        DWORD n = 0;
+
+        memset(six, 0, sizeof(*six));
+        six->StartupInfo.cb = sizeof(*six);
+        six->StartupInfo.dwFlags = STARTF_USESTDHANDLES;
+        six->StartupInfo.hStdInput = nul;
+        six->StartupInfo.hStdOutput = wr;
+        six->StartupInfo.hStdError = wr;
+        if (nul != INVALID_HANDLE_VALUE)
+                attrs[n++] = nul;
+        attrs[n++] = wr;
+        (void)InitializeProcThreadAttributeList(NULL, 1, 0, &size);
+        six->lpAttributeList = malloc(size);
+        if (six->lpAttributeList == NULL) {
+                SetLastError(ERROR_NOT_ENOUGH_MEMORY);
+                return FALSE;
+        }
+        if (!InitializeProcThreadAttributeList(six->lpAttributeList, 1, 0, &size)) {
+                free(six->lpAttributeList);
+                return FALSE;
+        }
+        if (!UpdateProcThreadAttribute(six->lpAttributeList, 0, PROC_THREAD_ATTRIBUTE_HANDLE_LIST,
+                                       attrs, n * sizeof(HANDLE), NULL, NULL)) {
+                DWORD e = GetLastError();
+
+                DeleteProcThreadAttributeList(six->lpAttributeList);
+                free(six->lpAttributeList);
+                SetLastError(e);
+                return FALSE;
+        }
+        return TRUE;
+}
+
 int
 plat_spawn(const char *const argv[], unsigned timeout_ms, size_t max_out,
            struct plat_spawn_result *ret, struct va_err *err)
 {
         SECURITY_ATTRIBUTES sa = { sizeof(sa), NULL, TRUE };
-        STARTUPINFOW si;
+        STARTUPINFOEXW six;
         PROCESS_INFORMATION pi;
-        HANDLE rd = NULL, wr = NULL, nul;
+        HANDLE rd = NULL, wr = NULL, nul, attrs[2];
         wchar_t *cmd;
         size_t cap = 32768, o = 0, i;
         uint64_t deadline = plat_monotonic_ms() + timeout_ms;
@@ -781,15 +823,27 @@ plat_spawn(const char *const argv[], unsigned timeout_ms, size_t max_out,
         SetHandleInformation(rd, HANDLE_FLAG_INHERIT, 0);
         nul = CreateFileW(L"NUL", GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE, &sa,
                           OPEN_EXISTING, 0, NULL);
-        memset(&si, 0, sizeof(si));
-        si.cb = sizeof(si);
-        si.dwFlags = STARTF_USESTDHANDLES;
-        si.hStdInput = nul;
-        si.hStdOutput = wr;
-        si.hStdError = wr;
-        if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE, CREATE_NO_WINDOW, NULL, NULL, &si, &pi)) {
+        if (!spawn_std_handles(&six, nul, wr, attrs)) {
                 DWORD e = GetLastError();
 
+                CloseHandle(rd);
+                CloseHandle(wr);
+                if (nul != INVALID_HANDLE_VALUE)
+                        CloseHandle(nul);
+                free(cmd);
+                free(out);
+                return err_from_win(err, e, argv[0], "cannot list the handles to inherit");
+        }
+        /* bInheritHandles TRUE is needed for the std handles, and with the
+         * handle list it passes those and nothing else: not a handle
+         * volattach inherited, nor another thread's pipe to its helper */
+        if (!CreateProcessW(NULL, cmd, NULL, NULL, TRUE,
+                            CREATE_NO_WINDOW | EXTENDED_STARTUPINFO_PRESENT, NULL, NULL,
+                            &six.StartupInfo, &pi)) {
+                DWORD e = GetLastError();
+
+                DeleteProcThreadAttributeList(six.lpAttributeList);
+                free(six.lpAttributeList);
                 CloseHandle(rd);
                 CloseHandle(wr);
                 if (nul != INVALID_HANDLE_VALUE)
@@ -801,6 +855,8 @@ plat_spawn(const char *const argv[], unsigned timeout_ms, size_t max_out,
                                            argv[0]);
                 return err_from_win(err, e, argv[0], "cannot start");
         }
+        DeleteProcThreadAttributeList(six.lpAttributeList);
+        free(six.lpAttributeList);
         CloseHandle(wr);
         if (nul != INVALID_HANDLE_VALUE)
                 CloseHandle(nul);
