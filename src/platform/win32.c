@@ -166,16 +166,17 @@ int
 plat_read_file_beneath(const char *root, const char *rel, const char *name, size_t max,
                        char **ret_buf, size_t *ret_len, struct va_err *err)
 {
-        size_t rl = strlen(root), n = rl + 1 + strlen(rel) + 1, i;
+        size_t rl = strlen(root), n = rl + 1 + strlen(rel) + 1, i, off;
         char *full = malloc(n);
         wchar_t *w;
         HANDLE h;
         BY_HANDLE_FILE_INFORMATION info;
+        int r;
 
         if (full == NULL)
                 return va_err_set(err, VA_E_NOMEM, "out of memory");
-        (void)snprintf(full, n, "%s%s%s", root,
-                       rl > 0 && (root[rl - 1] == '\\' || root[rl - 1] == '/') ? "" : "\\", rel);
+        off = rl > 0 && (root[rl - 1] == '\\' || root[rl - 1] == '/') ? rl : rl + 1;
+        (void)snprintf(full, n, "%s%s%s", root, off == rl ? "" : "\\", rel);
         /* no component below root may be a reparse point (a symbolic link or
          * junction); the last one is checked on the open handle itself */
         for (i = rl + 1; full[i] != '\0'; i++) {
@@ -187,13 +188,15 @@ plat_read_file_beneath(const char *root, const char *rel, const char *name, size
                 w = win_utf16(full);
                 a = w != NULL ? GetFileAttributesW(w) : INVALID_FILE_ATTRIBUTES;
                 free(w);
-                full[i] = '\\';
                 if (a != INVALID_FILE_ATTRIBUTES && (a & FILE_ATTRIBUTE_REPARSE_POINT)) {
+                        r = va_err_set(err, VA_E_IO,
+                                       "%s: is under a link (%s is a reparse point: a symbolic "
+                                       "link or junction), which volattach does not follow",
+                                       name, full + off);
                         free(full);
-                        return va_err_set(err, VA_E_IO,
-                                          "%s: is under a link, which volattach does not follow",
-                                          name);
+                        return r;
                 }
+                full[i] = '\\';
         }
         w = win_utf16(full);
         free(full);

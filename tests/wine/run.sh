@@ -474,6 +474,38 @@ sc_configdrive() {
                 'd["summary"]["attached"] == 1 and "cd.iso" in d["metadata"]'
 }
 
+# A config-drive tree must not lead out of itself through a link. Wine 8
+# shows a host symbolic link to a directory as a reparse point
+# (FILE_ATTRIBUTE_REPARSE_POINT, ntdll's get_file_info), as Windows shows a
+# junction or a directory symlink: openstack/ or openstack/latest/ that is
+# one is refused before anything is read, exit 4, naming the component.
+# Not testable here: a link to a file (Wine follows host file links and
+# reports no reparse point; CreateSymbolicLinkW is a stub that returns TRUE
+# and creates nothing; FSCTL_SET_REPARSE_POINT fails with
+# ERROR_NOT_SUPPORTED), so the check on the opened file itself is not run.
+sc_tree_links() {
+        mkdir -p "$sdir/other/openstack/latest" "$sdir/real/openstack/latest" \
+                "$sdir/linked-latest/openstack" "$sdir/linked-openstack"
+        meta "$sdir/other/openstack/latest/meta_data.json" "$INI" "$(vol $U2 $T2 127.0.0.1:3260 0)"
+        meta "$sdir/real/openstack/latest/meta_data.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        ln -s "$sdir/other/openstack/latest" "$sdir/linked-latest/openstack/latest"
+        ln -s "$sdir/other/openstack" "$sdir/linked-openstack/openstack"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1"
+        va real plan --metadata "$(winpath "$sdir/real")"
+        want "the tree itself: exit 0" rc_is real 0
+        want "the tree itself: its volume planned" has real.out "1 to attach"
+        for t in linked-latest linked-openstack; do
+                va "$t" attach --metadata "$(winpath "$sdir/$t")"
+                want "$t: exit 4" rc_is "$t" 4
+                want "$t: nothing attached" hasnt "$t.out" "attached"
+        done
+        want "linked-latest: the link is named" has linked-latest.err \
+                'meta_data.json: is under a link \(openstack\\latest is a reparse point: a symbolic link or junction\), which volattach does not follow'
+        want "linked-openstack: the link is named" has linked-openstack.err \
+                'meta_data.json: is under a link \(openstack is a reparse point'
+        want "no login for the linked trees" [ "$(trace_count 'LoginIScsiTargetW')" = 0 ]
+}
+
 # A few of the simulator's faults: "buffer too small" as an HRESULT, a
 # busy session, disks that appear late and first without a number.
 sc_faults() {
@@ -872,7 +904,7 @@ sc_disk_reboot() {
 }
 
 all="unit seed no-auth chap mutual two-volumes multipath rerun wrong-secret detach reboot status
-metadata-http configdrive faults fault-target-back fault-portal-down fault-service-stopped
+metadata-http configdrive tree-links faults fault-target-back fault-portal-down fault-service-stopped
 fault-killed-rerun fault-session-dropped watch disk-online disk-ro disk-denied disk-stuck
 disk-reboot service msi"
 [ $# -gt 0 ] && all="$*"
