@@ -5,6 +5,7 @@ import io
 import os
 import json
 import logging
+import subprocess
 
 import pytest
 
@@ -233,3 +234,50 @@ def test_paste_pipeline_starts_with_arrival():
     p.read(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                         "etc", "api-paste.ini"))
     assert p["pipeline:main"]["pipeline"].split() == ["arrival", "request_id", "authtoken", "vendordata"]
+
+
+ALL_GROUPS = ("vendordata", "service_auth", "cinder", "ironic", "live", "service_user")
+
+
+def test_list_opts_has_every_registered_option():
+    """Every option the service and its live command register is in
+    list_opts, group by group, so a generated sample misses none."""
+    from oslo_config import cfg
+    from volattach_vendordata import manage
+    from volattach_vendordata import opts
+    conf = cfg.ConfigOpts()
+    manage.register(conf)   # the service's groups and the live command's
+    listed = {}
+    for group, olist in opts.list_opts():
+        listed.setdefault(group, set()).update(o.dest for o in olist)
+    for group in ALL_GROUPS:
+        assert group in listed, group
+        missing = set(conf[group]) - listed[group]
+        assert not missing, "[%s] not in list_opts: %s" % (group, sorted(missing))
+
+
+def test_oslo_config_generator_names_every_group(tmp_path):
+    """The real oslo-config-generator, with the namespace registered as a
+    package would (an entry point in a dist-info), writes [live] and
+    [service_user] with their options."""
+    dist = tmp_path / "volattach_vendordata-0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: volattach-vendordata\n"
+                                   "Version: 0\n")
+    (dist / "entry_points.txt").write_text(
+        "[oslo.config.opts]\nvolattach-vendordata = volattach_vendordata.opts:list_opts\n")
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), here]),
+               XDG_CACHE_HOME=str(tmp_path / "cache"), HOME=str(tmp_path))
+    out = tmp_path / "sample.conf"
+    r = subprocess.run(["/usr/bin/python3", "-m", "oslo_config.generator",
+                        "--namespace", "volattach-vendordata", "--output-file", str(out)],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    for group in ALL_GROUPS:
+        assert "\n[%s]\n" % group in text, group
+    live = text.split("\n[live]\n", 1)[1].split("\n[", 1)[0]
+    assert "#timeout = 60.0" in live and "#deadline = 300.0" in live
+    user = text.split("\n[service_user]\n", 1)[1].split("\n[", 1)[0]
+    assert "#auth_type = <None>" in user and "#username = <None>" in user

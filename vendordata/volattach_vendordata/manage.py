@@ -31,16 +31,6 @@ from volattach_vendordata import upstream
 
 CINDER_MV = "3.44"    # attachment complete (cinder/api/microversions.py)
 
-live_opts = [
-    cfg.FloatOpt("timeout", default=60.0, min=1.0,
-                 help="Seconds for one Cinder request of the attach command "
-                      "(attachment update waits for cinder-volume to export "
-                      "the volume)."),
-    cfg.FloatOpt("deadline", default=300.0, min=1.0,
-                 help="Seconds for the whole command."),
-]
-
-
 class Failure(Exception):
     """A clear refusal or error; the message is what the operator reads."""
 
@@ -61,9 +51,7 @@ def add_parsers(subparsers):
 
 def register(conf):
     opts.register(conf)
-    conf.register_opts(live_opts, group="live")
-    # [service_user] as in nova.conf: the user whose token goes as X-Service-Token
-    ks_loading.register_auth_conf_options(conf, "service_user")
+    opts.register_live(conf)
     conf.register_cli_opt(cfg.SubCommandOpt("action", handler=add_parsers,
                                             title="commands", dest="action"))
 

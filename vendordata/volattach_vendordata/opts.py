@@ -38,6 +38,16 @@ upstream_opts = [
                       "read), further bounded by [vendordata] deadline."),
 ]
 
+# the live attach/detach command's own (manage.py)
+live_opts = [
+    cfg.FloatOpt("timeout", default=60.0, min=1.0,
+                 help="Seconds for one Cinder request of the attach command "
+                      "(attachment update waits for cinder-volume to export "
+                      "the volume)."),
+    cfg.FloatOpt("deadline", default=300.0, min=1.0,
+                 help="Seconds for the whole command."),
+]
+
 CINDER_MICROVERSION = "3.27"   # attachments API (cinder/api/microversions.py NEW_ATTACH)
 IRONIC_MICROVERSION = "1.32"   # volume connectors and targets
 
@@ -54,10 +64,23 @@ def register(conf):
     conf.set_default("timeout", 2, group="service_auth")
 
 
+def register_live(conf):
+    """The live command's groups, on top of register()'s."""
+    conf.register_opts(live_opts, group="live")
+    # [service_user] as in nova.conf: the user whose token goes as X-Service-Token
+    ks_loading.register_auth_conf_options(conf, "service_user")
+
+
 def list_opts():
-    """For oslo-config-generator."""
+    """For oslo-config-generator (namespace volattach-vendordata): every
+    group the service and its live command read. The auth groups list
+    keystoneauth1's common options and the password plugin's, as Nova's
+    [service_user] does."""
+    password = ks_loading.get_auth_plugin_conf_options("password")
     return [("vendordata", vendordata_opts),
             ("service_auth", ks_loading.get_session_conf_options()
-             + ks_loading.get_auth_common_conf_options()),
+             + ks_loading.get_auth_common_conf_options() + password),
             ("cinder", ks_loading.get_adapter_conf_options() + upstream_opts),
-            ("ironic", ks_loading.get_adapter_conf_options() + upstream_opts)]
+            ("ironic", ks_loading.get_adapter_conf_options() + upstream_opts),
+            ("live", live_opts),
+            ("service_user", ks_loading.get_auth_common_conf_options() + password)]
