@@ -109,7 +109,10 @@ meta_http_fetch(const char *url, const struct meta_http_policy *p, char **ret_bu
                 } else if (!meta_http_retryable(r, 0)) {
                         break;
                 }
-                va_log(VA_LOG_WARNING, "%s", e.msg);
+                /* the last attempt's failure is the error the caller
+                 * reports (watch: once at warning, then at info) */
+                if (attempt + 1 < (p->attempts ? p->attempts : 1))
+                        va_log(VA_LOG_WARNING, "%s", e.msg);
         }
         if (attempt >= p->attempts && p->attempts > 1)
                 va_err_prefix(&e, "gave up after %u attempts", p->attempts);
