@@ -14,7 +14,7 @@ libblkid-dev python3 systemd genisoimage xorriso mtools dosfstools valgrind clan
 libclang-rt-14-dev clang-format cppcheck open-iscsi libudev-dev libmount-dev
 multipath-tools"
 lab="qemu-system-x86 linux-image-amd64 busybox-static multipath-tools e2fsprogs
-cpio kmod jq util-linux"
+cpio kmod jq util-linux libcurl4"
 windows="mingw-w64 wine wine64 wixl msitools dpkg-dev bc iproute2 genisoimage"
 # tests/dist: the .deb, the RPM (Debian's rpmbuild), the signed MSI
 packages="dpkg-dev debhelper lintian rpm osslsigncode openssl wixl msitools wine wine64 util-linux"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Builds the lab guest's initramfs from this host's own files (busybox-static,
-# open-iscsi, multipath-tools, e2fsprogs, jq, iproute2, the kernel's modules).
+# open-iscsi, multipath-tools, e2fsprogs, jq, iproute2, libcurl, the kernel's
+# modules).
 # Prints the path of the ready image; a second run with the same inputs is instant.
 #
 #   tests/lab/mkinitramfs.sh [--out DIR] [--kver VER] [--bin FILE]... [--file SRC[=DST]]...
@@ -54,10 +55,11 @@ udevrules=$(ls /usr/lib/udev/rules.d/*.rules 2>/dev/null || true)
 # set; multipath's checker/prioritizer plugins are dlopen()ed, so ldd misses
 # them, and so does glibc's libgcc_s (pthread_cancel loads it at run time,
 # and multipathd cancels threads); volattach loads libmount (detach) and
-# libmpathcmd (multipath) on first use, so ldd of --bin misses them too.
+# libmpathcmd (multipath) and libcurl (the metadata service) on first use, so
+# ldd of --bin misses them too.
 datafiles="/etc/mke2fs.conf /etc/iscsi/iscsid.conf"
 dlopened="/lib/x86_64-linux-gnu/libgcc_s.so.1 $(ls /lib/multipath/*.so 2>/dev/null || true)
-/lib/x86_64-linux-gnu/libmount.so.1 /lib/libmpathcmd.so.0"
+/lib/x86_64-linux-gnu/libmount.so.1 /lib/libmpathcmd.so.0 /lib/x86_64-linux-gnu/libcurl.so.4"
 
 # Modules loaded at every boot, in this order with their dependencies (the
 # target, the initiator, disks, ext4), and modules a scenario may modprobe.
