@@ -7,16 +7,23 @@ volume and attaches it to a bare-metal instance whose node has the lab's
 initiator; the vendordata service runs; Nova's DynamicVendorData client asks
 it. Then the cloud stops.
 
+Then the operator's live path: a second, available volume is attached to
+the running instance with `volattach-vendordata attach SERVER VOLUME` (the
+real command, against the same cloud), and Nova's client asks again.
+
 Writes to OUTDIR (0700): vendor_data2.json as Nova composes it, a
-meta_data.json beside it, cinder.db (Cinder's database, so the guest's
-LioAdm exports that same volume with the same CHAP) and volume.json (id,
-name, the initiator). Prints nothing on stdout; progress goes to stderr.
+meta_data.json beside it, vendor_data2-live.json (Nova's answer after the
+live attach: both volumes), cinder.db (Cinder's database after both, so
+the guest's LioAdm exports those volumes with the same CHAP) and
+volume.json (ids, name, the initiator). Prints nothing on stdout;
+progress goes to stderr.
 
   control_plane.py OUTDIR INITIATOR
 """
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 import uuid
 
@@ -66,11 +73,36 @@ def main():
             return 1
         doc = {"static": {}}
         doc.update(dyn)
+        # the live path: an available volume, attached by the operator's
+        # command while the instance runs; Nova's next answer lists both
+        demo = {"token": c.token("member", "demo"), "project_id": c.ids["demo"],
+                "user_id": c.ids["user_member"]}
+        live = c.seed("cinder", dict(demo, volumes=[dict(name="vd-live", attach=False)]))[0]
+        conf = cloud.vendordata_conf(c, c.path("live"), 0)
+        r = subprocess.run([cloud.PYTHON, os.path.join(cloud.VD_ROOT, "bin", "volattach-vendordata"),
+                            "--config-file", conf, "attach", inst, "vd-live", "--hostname", host],
+                           env=dict(c.env, PYTHONPATH=cloud.VD_ROOT), stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=300)
+        log("volattach-vendordata attach %s vd-live: exit %d: %s" % (inst, r.returncode,
+                                                                      r.stdout.strip()))
+        if r.returncode != 0:
+            log(r.stderr.strip())
+            return 1
+        dyn2 = test_service.nova_client(type("W", (), {"cloud": c, "vd": vd})(), inst,
+                                        hostname=host)
+        vols2 = dyn2.get("volattach", {}).get("volumes", [])
+        if sorted(v["serial"] for v in vols2) != sorted([made["volume_id"], live["volume_id"]]):
+            log("after the live attach the service listed %s" % [v["serial"] for v in vols2])
+            return 1
+        doc2 = {"static": {}}
+        doc2.update(dyn2)
         meta = {"uuid": inst, "name": host, "hostname": host + ".novalocal",
                 "project_id": c.ids["demo"], "availability_zone": "nova", "launch_index": 0,
                 "devices": []}
         for name, d in (("vendor_data2.json", doc), ("meta_data.json", meta),
+                        ("vendor_data2-live.json", doc2),
                         ("volume.json", {"id": made["volume_id"], "name": made["name"],
+                                         "live_id": live["volume_id"],
                                          "initiator": initiator, "instance": inst,
                                          "root": os.path.dirname(os.path.dirname(HERE))})):
             fd = os.open(os.path.join(out, name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -88,7 +120,8 @@ def main():
         copy.execute("PRAGMA journal_mode=DELETE")
         copy.close()
         src.close()
-        log("wrote vendor_data2.json, meta_data.json, volume.json, cinder.db to " + out)
+        log("wrote vendor_data2.json, vendor_data2-live.json, meta_data.json, volume.json, "
+            "cinder.db to " + out)
         return 0
     finally:
         c.stop()
