@@ -10,7 +10,7 @@ secs=${1:-30}
 dir=$(scripts/build.sh fuzz) || exit 1
 mkdir -p "$dir/crashes"
 status=0
-for t in meta portal iscsiname noderec fsimage http; do
+for t in meta portal iscsiname noderec sendtargets fsimage http config; do
         work="$dir/corpus-$t"
         rm -rf "$work"
         mkdir -p "$work"

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "platform/platform.h"
 
 #ifndef VOLATTACH_VERSION
 #error "meson.build passes VOLATTACH_VERSION, its project version"
@@ -41,6 +42,9 @@ enum opt_id {
         OPT_VERBOSE2,
         OPT_QUIET,
         OPT_SYSLOG,
+        OPT_CONFIG,
+        OPT_NO_CONFIG,
+        OPT_COUNT
 };
 
 struct option {
@@ -97,6 +101,10 @@ static const struct option options[] = {
         { OPT_SYSLOG, "--syslog", NULL, NULL, 0,
           "also log to the system log (the Event Log on Windows)" },
         { OPT_LOG_FILE, "--log-file", NULL, "FILE", 0, "also log to FILE (appended to)" },
+        { OPT_CONFIG, "--config", NULL, "FILE", 0,
+          "read options from FILE (default /etc/volattach/volattach.conf;\n"
+          "%ProgramData%\\volattach\\volattach.conf on Windows)" },
+        { OPT_NO_CONFIG, "--no-config", NULL, NULL, 0, "read no configuration file" },
         { OPT_HELP, "--help", "-h", NULL, 0, "this text; after a command, that command's" },
         { OPT_VERSION, "--version", NULL, NULL, 0, "the version" },
 };
@@ -311,11 +319,16 @@ struct parse {
         const char *first[16]; /* per bit, the first option given with it */
         unsigned order[16];    /* and where that came, to name the first wrong one */
         unsigned n;
+        /* per option_dest, set on the command line or by the file's
+         * command section: what the file's other lines leave alone */
+        unsigned char given_dest[OPT_COUNT];
 };
 _Static_assert(CLI_OPT_WATCH < (1u << 16), "struct parse: first[] has a place per bit");
 
+/* what: how messages name the option ("--jobs", "FILE:LINE: jobs") */
 static int
-option_apply(struct cli *c, struct parse *p, const struct option *o, const char *val)
+option_apply(struct cli *c, struct parse *p, const struct option *o, const char *val,
+             const char *what)
 {
         unsigned u;
 
@@ -327,29 +340,29 @@ option_apply(struct cli *c, struct parse *p, const struct option *o, const char 
                 c->meta.service_url = val;
                 break;
         case OPT_HTTP_TIMEOUT:
-                if (parse_uint(o->name, val, 1, 300, &u) < 0)
+                if (parse_uint(what, val, 1, 300, &u) < 0)
                         return -1;
                 c->meta.http.timeout_ms = u * 1000;
                 break;
         case OPT_HTTP_TIMEOUT_MS:
-                if (parse_uint(o->name, val, 1, 300000, &u) < 0)
+                if (parse_uint(what, val, 1, 300000, &u) < 0)
                         return -1;
                 c->meta.http.timeout_ms = u;
                 break;
         case OPT_HTTP_ATTEMPTS:
-                if (parse_uint(o->name, val, 1, 20, &u) < 0)
+                if (parse_uint(what, val, 1, 20, &u) < 0)
                         return -1;
                 c->meta.http.attempts = u;
                 break;
         case OPT_HTTP_BACKOFF_MS:
-                if (parse_uint(o->name, val, 0, 60000, &u) < 0)
+                if (parse_uint(what, val, 0, 60000, &u) < 0)
                         return -1;
                 c->meta.http.backoff_ms = u;
                 if (c->meta.http.backoff_max_ms < u)
                         c->meta.http.backoff_max_ms = u;
                 break;
         case OPT_METADATA_DEADLINE:
-                if (parse_uint(o->name, val, 1, 3600, &u) < 0)
+                if (parse_uint(what, val, 1, 3600, &u) < 0)
                         return -1;
                 c->meta.deadline_ms = u * 1000;
                 break;
@@ -357,11 +370,11 @@ option_apply(struct cli *c, struct parse *p, const struct option *o, const char 
                 c->json = 1;
                 break;
         case OPT_JOBS:
-                return parse_uint(o->name, val, 1, 256, &c->jobs);
+                return parse_uint(what, val, 1, 256, &c->jobs);
         case OPT_TIMEOUT:
-                return parse_uint(o->name, val, 1, 3600, &c->device_timeout_s);
+                return parse_uint(what, val, 1, 3600, &c->device_timeout_s);
         case OPT_DEADLINE:
-                return parse_uint(o->name, val, 0, 3600, &c->login_deadline_s);
+                return parse_uint(what, val, 0, 3600, &c->login_deadline_s);
         case OPT_ENFORCE_MULTIPATH:
                 c->enforce_multipath = 1;
                 break;
@@ -378,13 +391,13 @@ option_apply(struct cli *c, struct parse *p, const struct option *o, const char 
                 c->backend = val;
                 break;
         case OPT_INTERVAL:
-                return parse_uint(o->name, val, 1, 86400, &c->interval_s);
+                return parse_uint(what, val, 1, 86400, &c->interval_s);
         case OPT_ROUNDS:
-                return parse_uint(o->name, val, 1, 1000000, &c->rounds);
+                return parse_uint(what, val, 1, 1000000, &c->rounds);
         case OPT_LOG_LEVEL:
                 p->log_level = va_log_level_parse(val);
                 if (p->log_level < 0) {
-                        fprintf(stderr, "volattach: unknown log level '%s'\n", val);
+                        fprintf(stderr, "volattach: %s: unknown log level '%s'\n", what, val);
                         return -1;
                 }
                 break;
@@ -403,8 +416,15 @@ option_apply(struct cli *c, struct parse *p, const struct option *o, const char 
         case OPT_SYSLOG:
                 c->use_syslog = 1;
                 break;
+        case OPT_CONFIG:
+                c->config_path = val;
+                break;
+        case OPT_NO_CONFIG:
+                c->no_config = 1;
+                break;
         case OPT_HELP:
         case OPT_VERSION:
+        case OPT_COUNT:
                 break; /* answered by cli_parse itself */
         }
         return 0;
@@ -445,6 +465,155 @@ try_help(const struct cli_entry *e)
                 fprintf(stderr, "Try 'volattach %s --help'.\n", e->name);
         else
                 fprintf(stderr, "Try 'volattach --help'.\n");
+}
+
+/* Options that set the same thing: one given on the command line keeps
+ * the file from setting any of them (-q beats the file's log-level). */
+static enum opt_id
+option_dest(enum opt_id id)
+{
+        switch (id) {
+        case OPT_HTTP_TIMEOUT_MS:
+                return OPT_HTTP_TIMEOUT;
+        case OPT_VERBOSE:
+        case OPT_VERBOSE2:
+        case OPT_QUIET:
+                return OPT_LOG_LEVEL;
+        default:
+                return id;
+        }
+}
+
+/* The option a configuration key names: its long name without "--";
+ * never one that only makes sense on a command line. */
+static const struct option *
+config_option(const char *key)
+{
+        size_t i;
+
+        for (i = 0; i < NOPTIONS; i++) {
+                const struct option *o = &options[i];
+
+                if (o->id == OPT_HELP || o->id == OPT_VERSION || o->id == OPT_CONFIG ||
+                    o->id == OPT_NO_CONFIG || strncmp(o->name, "--", 2) != 0)
+                        continue;
+                if (strcmp(o->name + 2, key) == 0)
+                        return o;
+        }
+        return NULL;
+}
+
+static int
+option_taken(const struct cli_entry *e, const struct option *o)
+{
+        return o->set == 0 || (o->set & e->options) != 0;
+}
+
+/* One entry of the file: checked whatever the command (a typo in [watch]
+ * is reported by attach too), applied when it is for this command and not
+ * already given. pass 0 applies the command's own section, pass 1 the
+ * lines before any section. */
+static int
+config_entry_apply(struct cli *c, struct parse *p, const char *file, const struct config_entry *e,
+                   int pass)
+{
+        const struct cli_entry *sect = NULL;
+        const struct option *o;
+        const char *val = e->value;
+        char what[512];
+        int apply, b = 1;
+
+        if (e->section != NULL) {
+                sect = entry_find(e->section);
+                if (sect == NULL || sect->options == 0) {
+                        fprintf(stderr, "volattach: %s:%u: [%s]: not a command with options\n",
+                                file, e->section_line, e->section);
+                        return -1;
+                }
+        }
+        o = config_option(e->key);
+        if (o == NULL) {
+                fprintf(stderr, "volattach: %s:%u: key '%s': not an option of any command\n", file,
+                        e->line, e->key);
+                return -1;
+        }
+        if (sect != NULL && !option_taken(sect, o)) {
+                fprintf(stderr, "volattach: %s:%u: key '%s': not an option of %s\n", file, e->line,
+                        e->key, sect->name);
+                return -1;
+        }
+        (void)snprintf(what, sizeof(what), "%s:%u: key '%s'", file, e->line, e->key);
+        if (o->arg == NULL) {
+                b = config_bool(e->value);
+                if (b < 0) {
+                        fprintf(stderr, "volattach: %s: 'true' or 'false'\n", what);
+                        return -1;
+                }
+                val = NULL;
+        }
+        apply = (pass == 0 ? sect == c->entry : sect == NULL) && option_taken(c->entry, o) &&
+                !p->given_dest[option_dest(o->id)];
+        if (!apply) {
+                /* the value is still checked, on a copy that is thrown away */
+                struct cli scratch = *c;
+                struct parse sp = *p;
+
+                return o->arg != NULL ? option_apply(&scratch, &sp, o, val, what) : 0;
+        }
+        if (o->arg == NULL && b == 0)
+                return 0;
+        if (option_apply(c, p, o, val, what) < 0)
+                return -1;
+        if (pass == 0)
+                p->given_dest[option_dest(o->id)] = 1;
+        return 0;
+}
+
+/* The configuration file, under what the command line gave: EXIT_OK (no
+ * file at the default place is fine), EXIT_USAGE for what the file says,
+ * EXIT_ENV for a file that cannot be read or is refused. */
+static int
+config_read(struct cli *c, struct parse *p)
+{
+        const char *file = c->config_path != NULL ? c->config_path : plat_config_path();
+        struct va_err err;
+        char *text = NULL, why[CONFIG_MESSAGE_MAX];
+        size_t len = 0, i;
+        int pass, r;
+
+        if (c->no_config) {
+                if (c->config_path != NULL) {
+                        fprintf(stderr, "volattach: --config and --no-config contradict\n");
+                        return EXIT_USAGE;
+                }
+                return EXIT_OK;
+        }
+        /* help and version must work whatever the file says */
+        if (c->entry->options == 0)
+                return EXIT_OK;
+        va_err_clear(&err);
+        r = plat_read_file_trusted(file, CONFIG_MAX_BYTES, &text, &len, &err);
+        if (r == -VA_E_NOTFOUND && c->config_path == NULL)
+                return EXIT_OK;
+        if (r == -VA_E_TOOBIG) {
+                fprintf(stderr, "volattach: %s: larger than %u bytes\n", file, CONFIG_MAX_BYTES);
+                return EXIT_USAGE;
+        }
+        if (r < 0) {
+                fprintf(stderr, "volattach: configuration file: %s\n", err.msg);
+                return EXIT_ENV;
+        }
+        r = config_parse(file, text, len, &c->config, why, sizeof(why));
+        free(text);
+        if (r < 0) {
+                fprintf(stderr, "volattach: %s\n", why);
+                return EXIT_USAGE;
+        }
+        for (pass = 0; pass < 2; pass++)
+                for (i = 0; i < c->config.n; i++)
+                        if (config_entry_apply(c, p, file, &c->config.v[i], pass) < 0)
+                                return EXIT_USAGE;
+        return EXIT_OK;
 }
 
 int
@@ -517,8 +686,9 @@ cli_parse(int argc, char **argv, struct cli *c)
                         }
                         val = argv[++i];
                 }
-                if (option_apply(c, &p, o, val) < 0)
+                if (option_apply(c, &p, o, val, a) < 0)
                         goto usage;
+                p.given_dest[option_dest(o->id)] = 1;
                 if (o->set != 0 && p.first[bit_index(o->set)] == NULL) {
                         p.first[bit_index(o->set)] = o->name;
                         p.order[bit_index(o->set)] = p.n++;
@@ -545,6 +715,9 @@ cli_parse(int argc, char **argv, struct cli *c)
         }
         if (options_check(c->entry, &p) < 0)
                 goto usage;
+        i = config_read(c, &p);
+        if (i != EXIT_OK)
+                return i;
         if (p.log_level >= 0)
                 c->log_level = p.log_level;
         else
@@ -563,4 +736,5 @@ cli_free(struct cli *c)
 {
         free(c->args);
         c->args = NULL;
+        config_free(&c->config);
 }

@@ -5,6 +5,7 @@
 #ifndef VOLATTACH_CLI_CLI_H
 #define VOLATTACH_CLI_CLI_H
 
+#include "cli/config.h"
 #include "core/attach.h"
 #include "core/initiator.h"
 #include "core/volume.h"
@@ -62,7 +63,10 @@ struct cli {
         int log_level;       /* enum va_log_level, from --log-level, -v or -q */
         int use_syslog;
         const char *log_file;
-        char **args; /* positional arguments after the command */
+        const char *config_path; /* --config; NULL: plat_config_path() */
+        int no_config;
+        struct config config; /* the file's values, which options point into */
+        char **args;          /* positional arguments after the command */
         int nargs;
 };
 

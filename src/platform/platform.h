@@ -19,6 +19,15 @@
 int plat_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len,
                    struct va_err *err);
 
+/* plat_read_file for a file whose contents steer a privileged run (the
+ * configuration file): also refused (-VA_E_PERM, saying which file and why)
+ * when someone other than its owner, root or the administrators may write
+ * it, or when its owner is neither root/an administrator nor the user
+ * running volattach. Linux: group/other write bits and the owner;
+ * Windows: the owner and every ACE of the DACL that grants write. */
+int plat_read_file_trusted(const char *path, size_t max, char **ret_buf, size_t *ret_len,
+                           struct va_err *err);
+
 /* The same for rel ("openstack/latest/meta_data.json", '/'-separated, no
  * "." or "..") inside the directory root, following no symbolic link (or
  * Windows reparse point) in any component of rel: a tree from a config
@@ -174,6 +183,10 @@ int plat_is_privileged(void);
 
 /* Default locations (state directory for status/detach records). */
 const char *plat_state_dir(void);
+
+/* The configuration file read when no --config is given:
+ * /etc/volattach/volattach.conf; %ProgramData%\volattach\volattach.conf. */
+const char *plat_config_path(void);
 
 /* Replaces argv with UTF-8 arguments (Windows passes main() the ANSI code
  * page; POSIX arguments are bytes already and are left alone). */

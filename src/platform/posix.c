@@ -123,6 +123,41 @@ plat_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, st
 }
 
 int
+plat_read_file_trusted(const char *path, size_t max, char **ret_buf, size_t *ret_len,
+                       struct va_err *err)
+{
+        int fd = open(path, READ_FLAGS);
+        struct stat st;
+
+        if (fd < 0)
+                return open_error(err, errno, path);
+        /* the descriptor that is read is the one checked: no window for a
+         * rename in between */
+        if (fstat(fd, &st) < 0) {
+                int e = errno;
+
+                (void)close(fd);
+                return open_error(err, e, path);
+        }
+        if (st.st_uid != 0 && st.st_uid != geteuid()) {
+                (void)close(fd);
+                return va_err_set(err, VA_E_PERM,
+                                  "%s: owned by uid %lu, neither root nor the user running "
+                                  "volattach; refused (its options would steer a root run)",
+                                  path, (unsigned long)st.st_uid);
+        }
+        if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+                (void)close(fd);
+                return va_err_set(err, VA_E_PERM,
+                                  "%s: writable by %s (mode %04o); refused (its options would "
+                                  "steer a root run): chmod go-w %s",
+                                  path, (st.st_mode & S_IWOTH) ? "everyone" : "its group",
+                                  (unsigned)(st.st_mode & 07777), path);
+        }
+        return read_fd(fd, path, max, ret_buf, ret_len, err);
+}
+
+int
 plat_read_file_beneath(const char *root, const char *rel, const char *name, size_t max,
                        char **ret_buf, size_t *ret_len, struct va_err *err)
 {
@@ -874,6 +909,12 @@ plat_state_dir(void)
         const char *d = getenv("VOLATTACH_STATE_DIR");
 
         return d != NULL && d[0] == '/' ? d : "/run/volattach";
+}
+
+const char *
+plat_config_path(void)
+{
+        return "/etc/volattach/volattach.conf";
 }
 
 int

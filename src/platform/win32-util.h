@@ -18,4 +18,11 @@ int win_quote_arg(const wchar_t *a, wchar_t *out, size_t cap, size_t *o);
 /* "The system cannot find the file specified (error 2)" */
 const char *win_strerror(DWORD code, char *buf, size_t len);
 
+/* 0 when only the owner (itself root-like: SYSTEM, the administrators,
+ * TrustedInstaller, or the user running volattach) and root-like accounts
+ * may write the open file h; -VA_E_PERM naming path and the account that
+ * may write it otherwise (plat_read_file_trusted). h needs READ_CONTROL. */
+struct va_err;
+int win_file_trust_check(HANDLE h, const char *path, struct va_err *err);
+
 #endif

@@ -163,6 +163,30 @@ plat_read_file(const char *path, size_t max, char **ret_buf, size_t *ret_len, st
 }
 
 int
+plat_read_file_trusted(const char *path, size_t max, char **ret_buf, size_t *ret_len,
+                       struct va_err *err)
+{
+        wchar_t *w = win_utf16(path);
+        HANDLE h;
+        int r;
+
+        if (w == NULL)
+                return va_err_set(err, VA_E_INVAL, "%s: not a valid UTF-8 path", path);
+        h = CreateFileW(w, GENERIC_READ | READ_CONTROL, FILE_SHARE_READ | FILE_SHARE_WRITE, NULL,
+                        OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+        free(w);
+        if (h == INVALID_HANDLE_VALUE)
+                return err_from_win(err, GetLastError(), path, "cannot open");
+        /* the handle that is read is the one checked */
+        r = win_file_trust_check(h, path, err);
+        if (r < 0) {
+                CloseHandle(h);
+                return r;
+        }
+        return read_handle(h, path, max, ret_buf, ret_len, err);
+}
+
+int
 plat_read_file_beneath(const char *root, const char *rel, const char *name, size_t max,
                        char **ret_buf, size_t *ret_len, struct va_err *err)
 {
@@ -996,6 +1020,16 @@ plat_state_dir(void)
         (void)snprintf(dir, sizeof(dir), "%s\\volattach", u ? u : "C:\\ProgramData");
         free(u);
         return dir;
+}
+
+const char *
+plat_config_path(void)
+{
+        static char path[MAX_PATH * 3 + 32];
+
+        if (path[0] == '\0')
+                (void)snprintf(path, sizeof(path), "%s\\volattach.conf", plat_state_dir());
+        return path;
 }
 
 int
