@@ -15,6 +15,7 @@
 #include "backend/iface.h"
 #include "backend/iscsiadm.h"
 #include "backend/iscsid.h"
+#include "backend/iscsiprobe.h"
 #include "backend/disk.h"
 #include "backend/diskuse.h"
 #include "backend/iscsisession.h"
@@ -617,6 +618,15 @@ oi_multipath_ready(struct initiator *ini)
         return mpath_ready();
 }
 
+static int
+oi_probe(struct initiator *ini, struct initiator_probe *ret, struct va_err *err)
+{
+        (void)ini;
+        (void)err;
+        iscsiprobe_fill(ret);
+        return 0;
+}
+
 const struct initiator_ops initiator_openiscsi_ops = {
         .name = "open-iscsi",
         .caps = INITIATOR_CAP_MUTUAL_CHAP,
@@ -641,4 +651,5 @@ const struct initiator_ops initiator_openiscsi_ops = {
         .multipath_ready = oi_multipath_ready,
         .login_batch = oi_login_batch,
         .forget_host = oi_forget_host,
+        .probe = oi_probe,
 };

@@ -132,6 +132,7 @@ static const struct cli_entry cmd_version_entry = {
 
 static const struct cli_entry *const cmd_table[] = {
         &cmd_plan_entry,
+        &cmd_check_entry,
         &cmd_attach_entry,
         &cmd_detach_entry,
         &cmd_status_entry,

@@ -86,6 +86,7 @@ extern const struct cli_entry cmd_status_entry;
 extern const struct cli_entry cmd_service_entry;
 extern const struct cli_entry cmd_watch_entry;
 extern const struct cli_entry cmd_uninstall_state_entry;
+extern const struct cli_entry cmd_check_entry;
 
 /* Parses the command line into c and checks each option against the
  * command's entry. Returns EXIT_OK with c->entry set, EXIT_USAGE after

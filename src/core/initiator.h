@@ -81,6 +81,31 @@ struct initiator_login {
                                        * discover while recording a target */
 };
 
+/* What `volattach check` learns of the initiator on this host, read
+ * without changing anything (initiator_ops.probe). */
+enum initiator_tristate {
+        INITIATOR_UNKNOWN = 0,
+        INITIATOR_YES,
+        INITIATOR_NO,
+};
+
+struct initiator_probe {
+        enum initiator_tristate running;   /* the service answers now */
+        char service[256];                 /* its state in words: "running", "stopped, start type
+                                            * manual: attach starts it and sets it automatic" */
+        enum initiator_tristate startable; /* NO: attach could not start it (disabled) */
+        /* where the initiator keeps its configuration ("/etc/iscsi"), and
+         * whether volattach could write there; "" when it keeps none volattach
+         * writes */
+        char config_dir[INITIATOR_PATH_MAX];
+        enum initiator_tristate config_writable;
+        char config_why[256];
+        /* the OS's policy for new SAN disks (Windows: "OfflineShared"); ""
+         * where there is none, and where it was read */
+        char san_policy[32];
+        char san_policy_from[256];
+};
+
 /* Operations marked "optional" may be NULL: the backend cannot do that at
  * all, and the core plans without it (initiator_can_*). Every other one is
  * mandatory. */
@@ -193,6 +218,12 @@ struct initiator_ops {
          * WWIDs it added whose disks are gone. Never logs out; what it
          * keeps because it is in use is added to *kept. NULL: nothing. */
         int (*forget_host)(struct initiator *ini, unsigned *kept, struct va_err *err);
+
+        /* Optional (check). Fills ret with the service's state, the
+         * configuration directory's writability and the SAN policy, reading
+         * only: no service started, no file written, not even for a moment.
+         * NULL: check reports them unknown. */
+        int (*probe)(struct initiator *ini, struct initiator_probe *ret, struct va_err *err);
 };
 
 static inline int

@@ -137,6 +137,38 @@ int plat_have_program(const char *name);
  * otherwise and on systems without abstract sockets. */
 int plat_abstract_socket_listening(const char *name);
 
+/* --- the storage network (check) --- */
+
+#define PLAT_ADDR_MAX 64 /* a numeric IPv4 or IPv6 address, with a zone */
+
+/* The route the kernel would pick for a packet to an address, asked of the
+ * kernel without sending anything there (Linux: rtnetlink RTM_GETROUTE;
+ * Windows: GetBestRoute2 and GetIpInterfaceEntry). */
+struct plat_route {
+        char source[PLAT_ADDR_MAX]; /* the address it would send from */
+        char ifname[64];            /* its interface ("eth1"; Windows: the alias) */
+        unsigned ifindex;
+        unsigned mtu;                /* the route's MTU, else the interface's; 0 unknown */
+        char gateway[PLAT_ADDR_MAX]; /* the next hop; "" on a directly connected network */
+        int prefix_len;              /* of the route that matched (0: the default route);
+                                      * -1 unknown */
+        int local;                   /* the address is this host's own */
+};
+
+/* Numeric addr ("192.0.2.1", "2001:db8::1"); -VA_E_NOTFOUND when no route
+ * leads there (unreachable, blackhole, prohibit), with the kernel's words. */
+int plat_route_lookup(const char *addr, struct plat_route *ret, struct va_err *err);
+
+/* One TCP connection to addr:port, closed at once without a byte sent,
+ * bounded by timeout_ms. 0, with the local address it used in source (may
+ * be NULL); -VA_E_NET (refused, unreachable) or -VA_E_TIMEOUT. */
+int plat_tcp_probe(const char *addr, unsigned port, unsigned timeout_ms, char *source,
+                   size_t source_len, struct va_err *err);
+
+/* A host name's first address (numeric ones come back as they are), as
+ * connect(2) would try it. */
+int plat_resolve(const char *host, char *addr, size_t len, struct va_err *err);
+
 /* --- metadata service --- */
 struct plat_http_response {
         long status; /* HTTP status code */
