@@ -14,6 +14,7 @@
 
 #include "core/initiator.h"
 #include "backend/iscsidsc-disk.h"
+#include "backend/iscsidsc-probe.h"
 #include "backend/iscsidsc-util.h"
 #include "base/ascii.h"
 #include "base/log.h"
@@ -885,6 +886,13 @@ iscsidsc_remove_target(struct initiator *ini, const struct target_path *p, struc
         return 0;
 }
 
+static int
+iscsidsc_probe(struct initiator *ini, struct initiator_probe *ret, struct va_err *err)
+{
+        (void)ini;
+        return iscsidsc_probe_fill(ret, err);
+}
+
 const struct initiator_ops initiator_iscsidsc_ops = {
         .name = "iscsidsc",
         .caps = INITIATOR_CAP_MUTUAL_CHAP | INITIATOR_CAP_DISKS_STAY,
@@ -911,4 +919,5 @@ const struct initiator_ops initiator_iscsidsc_ops = {
         /* SCSI_ADDRESS.Lun is a UCHAR (iscsidsc_find_device) */
         .max_host_lun = 255,
         .device_online = iscsidsc_device_online,
+        .probe = iscsidsc_probe,
 };

@@ -243,9 +243,18 @@ check_name(struct check_run *run, const struct initiator_ops *ops, struct initia
         enum preflight_status st;
 
         va_err_clear(&err);
-        if (ops->get_name(ini, current, sizeof(current), &err) < 0 && set->initiator[0] == '\0') {
-                item_add(run, "initiator-name", NULL, PREFLIGHT_WARN, err.msg,
-                         "the metadata names no initiator either: logins would use none");
+        if (ops->get_name(ini, current, sizeof(current), &err) < 0) {
+                if (set->initiator[0] == '\0') {
+                        item_add(run, "initiator-name", NULL, PREFLIGHT_WARN, err.msg,
+                                 "the metadata names no initiator either: logins would use "
+                                 "none");
+                        return;
+                }
+                (void)snprintf(text, sizeof(text),
+                               "the host's cannot be read (%s); the metadata wants %s: attach "
+                               "sets it",
+                               err.msg, set->initiator);
+                item_add(run, "initiator-name", NULL, PREFLIGHT_OK, text, NULL);
                 return;
         }
         va_err_clear(&err);

@@ -51,6 +51,12 @@ $cc64 $cflags -DISCSI_SIM_BUILDING_DLL -shared -static-libgcc -o "$out/sim/iscsi
         "$sim/sim-disk.c" \
         -ladvapi32
 
+# 2b. the simulated iphlpapi.dll (Wine's GetBestRoute2 is a stub): in net/,
+#    copied beside the volattach.exe a check scenario runs, never system32
+mkdir -p "$out/net"
+# shellcheck disable=SC2086
+$cc64 $cflags -shared -static-libgcc -o "$out/net/iphlpapi.dll" "$sim/iphlpapi_sim.c" -lws2_32
+
 # 3. the fake service, the process that holds wineserver up, and the probe;
 #    the probe links against mingw's import library, exactly as
 #    volattach.exe does

@@ -903,10 +903,136 @@ sc_disk_reboot() {
                 'sorted((v["id"], v["paths"][0]["online"], v["paths"][0]["read_only"]) for v in d["volumes"]) == [("'$U1'", True, False), ("'$U2'", True, True)]'
 }
 
+# listener_start: a TCP listener on 127.0.0.1 that accepts and says
+# nothing (a portal that answers a connect); sets lpid and lport
+listener_start() {
+        python3 -c '
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+print("PORT %d" % s.getsockname()[1], flush=True)
+time.sleep(120)' >"$sdir/listener.out" 2>&1 &
+        lpid=$!
+        i=0
+        while ! grep -q "^PORT " "$sdir/listener.out" 2>/dev/null && [ $i -lt 50 ]; do
+                sleep 0.1
+                i=$((i + 1))
+        done
+        lport=$(sed -n 's/^PORT //p' "$sdir/listener.out")
+}
+
+# va_net NAME ARGS...: va with the simulated iphlpapi.dll (sim/iphlpapi_sim.c:
+# Wine's GetBestRoute2 is a stub) beside a copy of volattach.exe, routes
+# from VA_SIM_ROUTES; nothing else in the prefix sees that DLL
+va_net() {
+        mkdir -p "$sdir/app"
+        cp "$exe_dir/volattach.exe" "$dev/net/iphlpapi.dll" "$sdir/app/"
+        saved_exe=$exe
+        saved_overrides=$WINEDLLOVERRIDES
+        exe="$sdir/app/volattach.exe"
+        export WINEDLLOVERRIDES="$WINEDLLOVERRIDES;iphlpapi=n"
+        va "$@"
+        exe=$saved_exe
+        export WINEDLLOVERRIDES="$saved_overrides"
+}
+
+SIM_ROUTES="127.0.0.0/8,Loopback Pseudo-Interface 1,127.0.0.1,-,4294967295;10.99.0.0/24,Storage,10.99.0.2,-,9000;0.0.0.0/0,Ethernet,10.0.0.5,10.0.0.1,1500"
+partmgr='HKLM\System\CurrentControlSet\Services\partmgr\Parameters'
+
+# volattach check: a preflight that changes nothing. A portal that answers,
+# one that refuses, one only the default route leads to (unreachable, with
+# the hint naming it); MSiSCSI stopped and manual, so reported and left so;
+# the SAN policy read from partmgr's SanPolicy (OnlineAll with a read-only
+# volume warns); no iSCSI call that changes anything in the trace, no
+# ProgramData\volattach, the service's start type unchanged.
+sc_check() {
+        listener_start
+        meta "$sdir/meta.json" "$INI" \
+                "$(vol $U1 $T1 127.0.0.1:$lport 0 | sed 's/"access_mode": "rw"/"access_mode": "ro"/')" \
+                "$(vol $U2 $T2 127.0.0.2:1 0)" "$(vol $U3 $T3 192.0.2.10:3260 0)"
+        export VA_SIM_ROUTES="$SIM_ROUTES"
+        quiet wine reg add "$partmgr" /v SanPolicy /t REG_DWORD /d 1 /f
+        wine reg query 'HKLM\System\CurrentControlSet\Services\MSiSCSI' /v Start 2>/dev/null |
+                tr -d '\r' >"$sdir/start-before.reg"
+        va_net check --json --metadata "$(winpath "$sdir/meta.json")" check
+        want "exit 1: a check failed" rc_is check 1
+        want "json: exit_status 1" json check.out 'd["summary"]["exit_status"] == 1'
+        want "MSiSCSI stopped: warn, attach would start it" json check.out \
+                '[(c["status"], "not running (start type manual)" in c["text"]) for c in d["checks"] if c["check"] == "service"] == [("warn", True)]'
+        want "SAN policy OnlineAll from partmgr, warn for the ro volume" json check.out \
+                '[(c["status"], c["text"].startswith("OnlineAll (HKLM"), "read-only volume" in c["hint"]) for c in d["checks"] if c["check"] == "san-policy"] == [("warn", True, True)]'
+        want "the answering portal: connected, loopback route and MTU" json check.out \
+                '[(c["status"], c["portal"]["tcp"], c["portal"]["route"]["interface"], c["portal"]["route"]["local"]) for c in d["checks"] if c.get("subject") == "127.0.0.1:'$lport'"] == [("ok", "connected", "Loopback Pseudo-Interface 1", True)]'
+        want "the refusing portal: its hint" json check.out \
+                '[(c["status"], "nothing listens on port 1" in c["hint"]) for c in d["checks"] if c.get("subject") == "127.0.0.2:1"] == [("fail", True)]'
+        want "the default-route portal: route, source, gateway, MTU, the hint" json check.out \
+                '[(c["status"], c["portal"]["route"]["interface"], c["portal"]["route"]["source"], c["portal"]["route"]["gateway"], c["portal"]["route"]["default_route"], c["portal"]["route"]["mtu"], "default route (gateway 10.0.0.1 on Ethernet), not a directly connected storage network" in c["hint"]) for c in d["checks"] if c.get("subject") == "192.0.2.10:3260"] == [("fail", "Ethernet", "10.0.0.5", "10.0.0.1", True, 1500, True)]'
+        want "what attach would do, per volume" json check.out \
+                'sorted(c["text"] for c in d["checks"] if c["check"] == "volume") == ["attach would use: single"] * 3'
+        va_net text --metadata "$(winpath "$sdir/meta.json")" check
+        want "text: the hint under the portal" has text.out \
+                '^      hint: unreachable; the kernel sends it to the default route \(gateway 10\.0\.0\.1 on Ethernet\)'
+        want "nothing changed: no iSCSI call but reads" \
+                hasnt trace 'SetIScsi|AddIScsi|LoginIScsi|LogoutIScsi|RemoveIScsi'
+        wine reg query 'HKLM\System\CurrentControlSet\Services\MSiSCSI' /v Start 2>/dev/null |
+                tr -d '\r' >"$sdir/start-after.reg"
+        want "nothing changed: MSiSCSI's start type" cmp -s "$sdir/start-before.reg" \
+                "$sdir/start-after.reg"
+        want "nothing changed: MSiSCSI still manual" has start-after.reg 'Start +REG_DWORD +0x3$'
+        want "nothing changed: no ProgramData\\volattach" test ! -e "$drive_c/ProgramData/volattach"
+
+        # the same host with only the answering portal, rw, under OfflineShared
+        quiet wine reg add "$partmgr" /v SanPolicy /t REG_DWORD /d 2 /f
+        meta "$sdir/good.json" "$INI" "$(vol $U1 $T1 127.0.0.1:$lport 0)"
+        va_net good --json --metadata "$(winpath "$sdir/good.json")" check
+        want "all good: exit 0 (warnings allowed)" rc_is good 0
+        want "OfflineShared" json good.out \
+                '[c["status"] for c in d["checks"] if c["check"] == "san-policy" and c["text"].startswith("OfflineShared")] == ["ok"]'
+        quiet wine reg delete "$partmgr" /v SanPolicy /f
+        va_net unset --json --metadata "$(winpath "$sdir/good.json")" check
+        want "SanPolicy unset: the edition's default" json unset.out \
+                '[c["text"].startswith("default (") for c in d["checks"] if c["check"] == "san-policy"] == [True]'
+        kill "$lpid" 2>/dev/null
+        unset VA_SIM_ROUTES
+}
+
+# The configuration file at %ProgramData%\volattach\volattach.conf, read
+# without --config, CRLF and all; flags win; errors name file, line and key;
+# a file Everyone may write (Wine maps mode 0666 to an Everyone ACE) is
+# refused.
+sc_config() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        meta "$sdir/other.json" "$INI" "$(vol $U2 $T2 127.0.0.1:3260 0)"
+        conf="$drive_c/ProgramData/volattach/volattach.conf"
+        mkdir -p "$drive_c/ProgramData/volattach"
+        printf 'metadata = %s\r\n[plan]\r\njson = true\r\n' "$(winpath "$sdir/meta.json")" >"$conf"
+        chmod 644 "$conf"
+        va plan plan
+        want "plan: metadata and --json from the file" json plan.out \
+                'd["metadata"].endswith("meta.json") and d["volumes"][0]["id"] == "'$U1'"'
+        va flag --metadata "$(winpath "$sdir/other.json")" plan
+        want "--metadata beats the file's" json flag.out \
+                'd["volumes"][0]["id"] == "'$U2'"'
+        va none --no-config --metadata "$(winpath "$sdir/meta.json")" plan
+        want "--no-config: text, not the file's json" has none.out '^Metadata: file '
+        printf 'metadata = %s\r\njobz = 4\r\n' "$(winpath "$sdir/meta.json")" >"$conf"
+        va bad plan
+        want "bad key: exit 2" rc_is bad 2
+        want "bad key: file, line and key" has bad.err \
+                'C:\\ProgramData\\volattach\\volattach\.conf:2: key .jobz.: not an option of any command'
+        printf 'metadata = %s\r\n' "$(winpath "$sdir/meta.json")" >"$conf"
+        chmod 666 "$conf"
+        va open plan
+        want "writable by Everyone: refused, exit 4" rc_is open 4
+        want "writable by Everyone: says so" has open.err 'volattach\.conf: writable by S-1-1-0 \(Everyone\); refused'
+        want "writable by Everyone: nothing planned" hasnt open.out 'Metadata'
+}
+
 all="unit seed no-auth chap mutual two-volumes multipath rerun wrong-secret detach reboot status
 metadata-http configdrive tree-links faults fault-target-back fault-portal-down fault-service-stopped
 fault-killed-rerun fault-session-dropped watch disk-online disk-ro disk-denied disk-stuck
-disk-reboot service msi"
+disk-reboot check config service msi"
 [ $# -gt 0 ] && all="$*"
 for s in $all; do
         scenario "$s"
