@@ -90,8 +90,9 @@ routes_parse(PINIT_ONCE once, PVOID param, PVOID *ctx)
                     (slash = strchr(prefix, '/')) == NULL)
                         continue;
                 *slash = '\0';
-                len = (unsigned)atoi(slash + 1);
-                if (addr_parse(prefix, &p) < 0 || addr_parse(source, &r->source) < 0)
+                len = (unsigned)strtoul(slash + 1, NULL, 10);
+                if (addr_parse(prefix, &p) < 0 || addr_parse(source, &r->source) < 0 ||
+                    len > (p.si_family == AF_INET ? 32u : 128u))
                         continue;
                 r->family = p.si_family;
                 memcpy(r->prefix, addr_bytes(&p), p.si_family == AF_INET ? 4 : 16);
