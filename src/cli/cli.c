@@ -590,7 +590,8 @@ config_read(struct cli *c, struct parse *p)
                 return EXIT_OK;
         }
         /* help and version must work whatever the file says */
-        if (c->entry->options == 0)
+        if (c->entry->options == 0 ||
+            (c->entry->reads_config != NULL && !c->entry->reads_config(c)))
                 return EXIT_OK;
         va_err_clear(&err);
         r = plat_read_file_trusted(file, CONFIG_MAX_BYTES, &text, &len, &err);
@@ -632,8 +633,8 @@ cli_parse(int argc, char **argv, struct cli *c)
         c->meta.http = (struct meta_http_policy)META_HTTP_POLICY_DEFAULT;
         c->meta.deadline_ms = META_DEADLINE_MS_DEFAULT;
         c->jobs = 16;
-        c->device_timeout_s = 30;
-        c->login_deadline_s = 60;
+        c->device_timeout_s = CLI_TIMEOUT_S_DEFAULT;
+        c->login_deadline_s = CLI_DEADLINE_S_DEFAULT;
         c->interval_s = 10;
         c->args = calloc((size_t)argc + 1, sizeof(*c->args));
         if (c->args == NULL) {

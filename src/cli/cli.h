@@ -77,7 +77,16 @@ struct cli_entry {
         const char *summary; /* one line, for --help */
         unsigned options;    /* enum cli_opt bits */
         int (*exec)(struct cli *c);
+        /* Optional: 0 when this run takes nothing from the configuration
+         * file (service install, which writes the command line flags into
+         * the service's own, and must not freeze the file's values there).
+         * NULL: the file applies. */
+        int (*reads_config)(const struct cli *c);
 };
+
+/* The defaults cli_parse starts from. */
+#define CLI_TIMEOUT_S_DEFAULT  30u
+#define CLI_DEADLINE_S_DEFAULT 60u
 
 extern const struct cli_entry cmd_plan_entry;
 extern const struct cli_entry cmd_attach_entry;

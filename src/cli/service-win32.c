@@ -166,12 +166,18 @@ service_cmdline(const struct cli *c, wchar_t *cmd, size_t cap)
                 r |= cmd_add(cmd, cap, &o, "--metadata-deadline");
                 r |= cmd_add(cmd, cap, &o, num);
         }
-        (void)snprintf(num, sizeof(num), "%u", c->device_timeout_s);
-        r |= cmd_add(cmd, cap, &o, "--timeout");
-        r |= cmd_add(cmd, cap, &o, num);
-        (void)snprintf(num, sizeof(num), "%u", c->login_deadline_s);
-        r |= cmd_add(cmd, cap, &o, "--deadline");
-        r |= cmd_add(cmd, cap, &o, num);
+        /* only what differs from the defaults: a flag here would beat the
+         * configuration file at every start */
+        if (c->device_timeout_s != CLI_TIMEOUT_S_DEFAULT) {
+                (void)snprintf(num, sizeof(num), "%u", c->device_timeout_s);
+                r |= cmd_add(cmd, cap, &o, "--timeout");
+                r |= cmd_add(cmd, cap, &o, num);
+        }
+        if (c->login_deadline_s != CLI_DEADLINE_S_DEFAULT) {
+                (void)snprintf(num, sizeof(num), "%u", c->login_deadline_s);
+                r |= cmd_add(cmd, cap, &o, "--deadline");
+                r |= cmd_add(cmd, cap, &o, num);
+        }
         if (c->enforce_multipath)
                 r |= cmd_add(cmd, cap, &o, "--enforce-multipath");
         if (c->state_dir != NULL) {
@@ -187,6 +193,13 @@ service_cmdline(const struct cli *c, wchar_t *cmd, size_t cap)
                 (void)snprintf(num, sizeof(num), "%u", c->rounds);
                 r |= cmd_add(cmd, cap, &o, "--rounds");
                 r |= cmd_add(cmd, cap, &o, num);
+        }
+        /* the file is read at every start (cmd-service.c: not at install) */
+        if (c->no_config) {
+                r |= cmd_add(cmd, cap, &o, "--no-config");
+        } else if (c->config_path != NULL) {
+                r |= cmd_add(cmd, cap, &o, "--config");
+                r |= cmd_add(cmd, cap, &o, c->config_path);
         }
         r |= cmd_add(cmd, cap, &o, "service");
         r |= cmd_add(cmd, cap, &o, "run");

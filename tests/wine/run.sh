@@ -1027,6 +1027,23 @@ sc_config() {
         want "writable by Everyone: refused, exit 4" rc_is open 4
         want "writable by Everyone: says so" has open.err 'volattach\.conf: writable by S-1-1-0 \(Everyone\); refused'
         want "writable by Everyone: nothing planned" hasnt open.out 'Metadata'
+
+        # service install writes only its flags into the service's command
+        # line: the file's values stay the file's, read at every start
+        printf '[service]\r\ninterval = 30\r\ntimeout = 45\r\njobs = 3\r\n' >"$conf"
+        chmod 644 "$conf"
+        va inst --metadata "$(winpath "$sdir/meta.json")" service install
+        want "install: exit 0" rc_is inst 0
+        wine reg query 'HKLM\System\CurrentControlSet\Services\volattach' /v ImagePath 2>/dev/null |
+                tr -d '\r' >"$sdir/svc.reg"
+        want "install: the flag in the service's command line" has svc.reg '"--metadata" ".*meta.json" .*"service" "run"'
+        want "install: none of the file's values frozen there" hasnt svc.reg 'interval|timeout|deadline|jobs'
+        va inst2 --config 'C:\ProgramData\other.conf' service install
+        wine reg query 'HKLM\System\CurrentControlSet\Services\volattach' /v ImagePath 2>/dev/null |
+                tr -d '\r' >"$sdir/svc2.reg"
+        want "install --config: the service reads that file" has svc2.reg '"--config" "C:\\ProgramData\\other.conf" "service" "run"'
+        va uninst service uninstall
+        want "uninstall: exit 0" rc_is uninst 0
 }
 
 all="unit seed no-auth chap mutual two-volumes multipath rerun wrong-secret detach reboot status
