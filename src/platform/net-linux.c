@@ -128,6 +128,15 @@ route_ask(const union addr *dst, int fib_match, char *reply, size_t len, ssize_t
         return 0;
 }
 
+/* NLMSG_OK with the length kept signed, as NLMSG_NEXT needs it (an
+ * unsigned one wraps past the end), and compared without a sign mismatch */
+static int
+nl_ok(const struct nlmsghdr *h, int len)
+{
+        return len >= (int)sizeof(*h) && h->nlmsg_len >= sizeof(*h) &&
+               h->nlmsg_len <= (unsigned)len;
+}
+
 /* The route message in reply, or the kernel's error as a return code. */
 static int
 route_msg(const char *addr, char *reply, ssize_t got, struct rtmsg **ret, int *rlen,
@@ -136,7 +145,7 @@ route_msg(const char *addr, char *reply, ssize_t got, struct rtmsg **ret, int *r
         struct nlmsghdr *h = (struct nlmsghdr *)reply;
         int len = (int)got;
 
-        for (; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+        for (; nl_ok(h, len); h = NLMSG_NEXT(h, len)) {
                 if (h->nlmsg_type == NLMSG_ERROR) {
                         const struct nlmsgerr *e = NLMSG_DATA(h);
                         int code = -e->error;
