@@ -153,10 +153,12 @@ static const char exit_text[] =
     "Exit status:\n"
     "  0  everything asked for was done, or there was nothing to do\n"
     "  1  some volumes failed or were rejected; the others were attached\n"
-    "  2  usage error\n"
+    "     (check: some check failed)\n"
+    "  2  usage error, or a configuration file line that is wrong\n"
     "  3  the metadata is unusable as a whole (not JSON, too big, duplicate keys,\n"
     "     volumes not a list): nothing was attempted\n"
-    "  4  environment error: no metadata source, not privileged, no initiator\n"
+    "  4  environment error: no metadata source, not privileged, no initiator,\n"
+    "     a configuration file others may write\n"
     "\n"
     "CHAP secrets are never printed, logged, or passed on a command line.\n";
 
