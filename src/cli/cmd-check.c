@@ -497,7 +497,7 @@ out:
 const struct cli_entry cmd_check_entry = {
         .name = "check",
         .usage = "",
-        .summary = "preflight of what attach needs from this host; changes nothing",
+        .summary = "what attach needs from this host, checked; changes nothing",
         .options = CLI_OPT_METADATA | CLI_OPT_JSON | CLI_OPT_ENFORCE_MULTIPATH | CLI_OPT_BACKEND,
         .exec = cmd_check_exec,
 };
