@@ -16,7 +16,7 @@ for t in meta portal iscsiname noderec sendtargets fsimage http config; do
         mkdir -p "$work"
         cp tests/fuzz/corpus/$t/* "$work/" 2>/dev/null || true
         maxlen=4096
-        case $t in meta) maxlen=65536 ;; fsimage) maxlen=1048576 ;; esac
+        case $t in meta | config) maxlen=65536 ;; fsimage) maxlen=1048576 ;; esac
         out=$("$dir/tests/fuzz/fuzz-$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
                 -max_len=$maxlen -artifact_prefix="$dir/crashes/$t-" -print_final_stats=1 \
                 "$work" 2>&1)
