@@ -947,6 +947,13 @@ partmgr='HKLM\System\CurrentControlSet\Services\partmgr\Parameters'
 # volume warns); no iSCSI call that changes anything in the trace, no
 # ProgramData\volattach, the service's start type unchanged.
 sc_check() {
+        # It dials 192.0.2.10 and 10.99.0.x for real (only the route table
+        # is simulated): outside the run's own network namespace that
+        # traffic would leave the host, so never run it there.
+        if [ "${VA_WINE_NETNS:-}" != 1 ]; then
+                problems=" needs the run's network namespace (root, unshare, ip): its portals are not on loopback"
+                return 77
+        fi
         listener_start
         meta "$sdir/meta.json" "$INI" \
                 "$(vol $U1 $T1 127.0.0.1:$lport 0 | sed 's/"access_mode": "rw"/"access_mode": "ro"/')" \
