@@ -14,6 +14,7 @@
 #include <linux/fs.h>
 
 #include "backend/sysfs.h"
+#include "backend/wwids.h"
 #include "platform/platform.h"
 
 int
@@ -32,8 +33,14 @@ disk_info(const char *name, struct initiator_device *d)
         if (sysfs_read_attr(path, buf, sizeof(buf)) == 0)
                 d->read_only = buf[0] == '1';
         (void)snprintf(path, sizeof(path), "/sys/block/%s/device/wwid", name);
-        (void)sysfs_read_attr(path, d->wwid, sizeof(d->wwid));
-        if (d->wwid[0] == '\0') {
+        if (sysfs_read_attr(path, buf, sizeof(buf)) == 0 && buf[0] != '\0') {
+                /* One form for a path and its map: multipath-tools' WWID
+                 * (udev's ID_SERIAL, "3<naa>"), which the map's dm uuid,
+                 * the wwids file and /dev/disk/by-id carry; the kernel's
+                 * "naa.<hex>" only when there is no such form. */
+                if (wwids_of(name, buf, d->wwid, sizeof(d->wwid)) < 0)
+                        (void)snprintf(d->wwid, sizeof(d->wwid), "%s", buf);
+        } else {
                 /* dm-multipath maps carry the WWID in their uuid: mpath-<wwid> */
                 (void)snprintf(path, sizeof(path), "/sys/block/%s/dm/uuid", name);
                 if (sysfs_read_attr(path, buf, sizeof(buf)) == 0 && strncmp(buf, "mpath-", 6) == 0)

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/byvolid.h"
 #include "backend/disk.h"
 #include "backend/sysfs.h"
 #include "backend/udevdb.h"
@@ -296,6 +297,7 @@ iscsisession_find_device(const char *sid, unsigned lun, const struct portal *por
                 if (access(bypath, F_OK) == 0)
                         (void)snprintf(ret->by_path, sizeof(ret->by_path), "%s", bypath);
         }
+        byvolid_lookup(ret);
         return 0;
 }
 

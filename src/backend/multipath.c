@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backend/byvolid.h"
 #include "backend/disk.h"
 #include "backend/mpathd.h"
 #include "backend/sysfs.h"
@@ -103,14 +104,16 @@ fill_map(const char *dm, struct initiator_device *ret)
                         (void)snprintf(ret->by_path, sizeof(ret->by_path), "%s", mapper);
                 (void)snprintf(ret->name, sizeof(ret->name), "%s", dm);
         }
+        byvolid_lookup(ret);
 }
 
 /* The path's WWID, from its report or, when that is empty, from sysfs,
- * retried for up to 3 s. */
+ * retried for up to 3 s; in the report's form (disk_info's), so that the
+ * paths compare alike. */
 static int
 path_wwid(const struct initiator_device *d, char *buf, size_t len)
 {
-        char path[PATH_MAX];
+        char path[PATH_MAX], raw[sizeof(d->wwid)];
         uint64_t deadline = plat_monotonic_ms() + 3000;
 
         if (d->wwid[0] != '\0') {
@@ -119,12 +122,27 @@ path_wwid(const struct initiator_device *d, char *buf, size_t len)
         }
         (void)snprintf(path, sizeof(path), "/sys/block/%s/device/wwid", d->name);
         for (;;) {
-                if (sysfs_read_attr(path, buf, len) == 0 && buf[0] != '\0')
+                if (sysfs_read_attr(path, raw, sizeof(raw)) == 0 && raw[0] != '\0') {
+                        if (wwids_of(d->name, raw, buf, len) < 0)
+                                (void)snprintf(buf, len, "%s", raw);
                         return 0;
+                }
                 if (plat_monotonic_ms() > deadline)
                         return -1;
                 plat_sleep_ms(100);
         }
+}
+
+/* multipath-tools' WWID of a path disk, from the kernel's. */
+static int
+mpath_wwid(const char *name, char *buf, size_t len)
+{
+        char path[PATH_MAX], raw[128];
+
+        (void)snprintf(path, sizeof(path), "/sys/block/%s/device/wwid", name);
+        if (sysfs_read_attr(path, raw, sizeof(raw)) < 0)
+                return -1;
+        return wwids_of(name, raw, buf, len);
 }
 
 /* How many of the paths the map of the first held one holds; that map's
@@ -267,7 +285,7 @@ mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_
          * multipathd has built the map by itself: ask only for what is
          * still needed. */
         if (path_wwid(&paths[0], wwid, sizeof(wwid)) < 0 ||
-            wwids_of(paths[0].name, wwid, mwwid, sizeof(mwwid)) < 0) {
+            mpath_wwid(paths[0].name, mwwid, sizeof(mwwid)) < 0) {
                 /* a WWID form volattach cannot name: multipath-tools can */
                 const char *argv[] = { "multipath", "-a", paths[0].path, NULL };
 
@@ -324,6 +342,10 @@ mpath_assemble(const struct initiator_device *paths, size_t n, struct initiator_
                 plat_sleep_ms(50);
         }
         fill_map(dm, ret);
+        /* A map has no VPD of its own: the serial is its LU's, which every
+         * path reports alike; so is the name udev gives it by volume id
+         * (device_tag), as a single path's. */
+        (void)snprintf(ret->serial, sizeof(ret->serial), "%s", paths[0].serial);
         return 0;
 }
 

@@ -16,6 +16,7 @@
 #include "backend/iscsiadm.h"
 #include "backend/iscsid.h"
 #include "backend/iscsiprobe.h"
+#include "backend/byvolid.h"
 #include "backend/disk.h"
 #include "backend/diskuse.h"
 #include "backend/iscsisession.h"
@@ -600,7 +601,8 @@ oi_forget_host(struct initiator *ini, unsigned *kept, struct va_err *err)
                 ini->iface.ok = 0;
                 plat_mutex_unlock(ini->iface.mu);
         }
-        return mpath_forget(kept, err);
+        r = mpath_forget(kept, err);
+        return r < 0 ? r : byvolid_forget(kept, err);
 }
 
 static int
@@ -609,6 +611,22 @@ oi_multipath_assemble(struct initiator *ini, const struct initiator_device *path
 {
         (void)ini;
         return mpath_assemble(paths, n, ret, err);
+}
+
+static int
+oi_device_tag(struct initiator *ini, const char *volume_id, struct initiator_device *d,
+              struct va_err *err)
+{
+        (void)ini;
+        return byvolid_set(volume_id, d, err);
+}
+
+static int
+oi_device_untag(struct initiator *ini, const char *volume_id, const struct initiator_device *d,
+                struct va_err *err)
+{
+        (void)ini;
+        return byvolid_clear(volume_id, d, err);
 }
 
 static int
@@ -652,4 +670,6 @@ const struct initiator_ops initiator_openiscsi_ops = {
         .login_batch = oi_login_batch,
         .forget_host = oi_forget_host,
         .probe = oi_probe,
+        .device_tag = oi_device_tag,
+        .device_untag = oi_device_untag,
 };

@@ -129,3 +129,13 @@ udevdb_queue_busy(void)
         udev_unref(u);
         return r;
 }
+
+int
+udevdb_running(void)
+{
+        struct udev *u = udev_new();
+        int r = u != NULL && udevd_active(u);
+
+        udev_unref(u);
+        return r;
+}

@@ -15,6 +15,9 @@ int udevdb_wait_initialized(const char *name, unsigned timeout_ms);
  * buf. 0, or -1 when udev does not know it. */
 int udevdb_property(const char *name, const char *key, char *buf, size_t len);
 
+/* 1 when udevd runs (its control socket answers, as udevadm sees it). */
+int udevdb_running(void);
+
 /* 1 while udevd's event queue is not empty (running events included), as
  * "udevadm settle" sees it; 0 when it is empty or no udevd runs. */
 int udevdb_queue_busy(void);

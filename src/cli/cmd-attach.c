@@ -137,6 +137,8 @@ attach_text(const struct volume_set *set, const struct attach_report *rep)
                         printf("  warning  %s\n", res->err.msg);
                 if (res->device.by_path[0])
                         printf("  by-path  %s\n", res->device.by_path);
+                if (res->device.by_volume_id[0])
+                        printf("  by-volid %s\n", res->device.by_volume_id);
                 if (res->device.wwid[0])
                         printf("  wwid     %s\n", res->device.wwid);
                 if (res->device.serial[0])

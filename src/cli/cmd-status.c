@@ -76,7 +76,8 @@ cmd_status_exec(struct cli *c)
                         (void)cJSON_AddItemToObject(jv, "device", report_device_json(&av.device));
                         jpaths = cJSON_AddArrayToObject(jv, "paths");
                 } else {
-                        printf("Volume %s: %s%s\n", av.id, av.device.path,
+                        printf("Volume %s: %s%s%s%s\n", av.id, av.device.path,
+                               av.device.by_volume_id[0] ? " " : "", av.device.by_volume_id,
                                av.read_only ? " (read-only)" : "");
                 }
                 for (k = 0; k < av.npaths; k++) {

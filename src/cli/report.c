@@ -80,6 +80,11 @@ report_device_json(const struct initiator_device *d)
                 (void)cJSON_AddStringToObject(o, "by_path", d->by_path);
         else
                 (void)cJSON_AddNullToObject(o, "by_path");
+        /* the stable name (Linux: /dev/disk/by-volume-id/<id>) */
+        if (d->by_volume_id[0])
+                (void)cJSON_AddStringToObject(o, "by_volume_id", d->by_volume_id);
+        else
+                (void)cJSON_AddNullToObject(o, "by_volume_id");
         (void)cJSON_AddStringToObject(o, "kind",
                                       d->kind == INITIATOR_DEVICE_MULTIPATH ? "multipath" : "disk");
         (void)cJSON_AddStringToObject(o, "wwid", d->wwid);

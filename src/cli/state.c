@@ -36,6 +36,7 @@ device_json(const struct initiator_device *d)
                                       d->kind == INITIATOR_DEVICE_MULTIPATH ? "multipath" : "disk");
         (void)cJSON_AddStringToObject(o, "path", d->path);
         (void)cJSON_AddStringToObject(o, "by_path", d->by_path);
+        (void)cJSON_AddStringToObject(o, "by_volume_id", d->by_volume_id);
         (void)cJSON_AddStringToObject(o, "name", d->name);
         (void)cJSON_AddStringToObject(o, "wwid", d->wwid);
         (void)cJSON_AddStringToObject(o, "serial", d->serial);
@@ -140,6 +141,9 @@ device_from_json(const cJSON *o, struct initiator_device *d, const char **bad)
         str_field(o, "by_path", d->by_path, sizeof(d->by_path), bad);
         if (!device_path_ok(d->by_path))
                 *bad = "device.by_path";
+        str_field(o, "by_volume_id", d->by_volume_id, sizeof(d->by_volume_id), bad);
+        if (!device_path_ok(d->by_volume_id))
+                *bad = "device.by_volume_id";
         str_field(o, "name", d->name, sizeof(d->name), bad);
         if (!device_name_ok(d->name))
                 *bad = "device.name";

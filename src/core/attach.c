@@ -431,6 +431,15 @@ finish_volume(struct engine *e, size_t vi)
                         res->device.read_only = 1;
                 }
         }
+        if (res->status != ATTACH_FAILED && e->ops->device_tag != NULL) {
+                struct va_err err;
+
+                va_err_clear(&err);
+                /* the volume is usable without its stable name: say so, and
+                 * go on */
+                if (e->ops->device_tag(e->ini, v->id, &res->device, &err) < 0)
+                        va_log(VA_LOG_WARNING, "volume %s: %s", v->id, err.msg);
+        }
 done:
         res->elapsed_ms = e->clock->now_ms(e->clock->ctx) - e->started[vi];
         plat_mutex_lock(e->mu);

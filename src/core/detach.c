@@ -136,6 +136,14 @@ detach_volume_among(const struct initiator_ops *ops, struct initiator *ini,
                         first = r;
                 }
         }
+        if (ops->device_untag != NULL) {
+                struct va_err e;
+
+                va_err_clear(&e);
+                /* a name left behind would come back with the LU */
+                if (ops->device_untag(ini, av->id, &av->device, &e) < 0)
+                        va_log(VA_LOG_WARNING, "volume %s: %s", av->id, e.msg);
+        }
 
         r = ops->list_sessions(ini, &sessions, &nsessions, err);
         if (r < 0)

@@ -62,6 +62,9 @@ struct initiator_device {
          * layout); zero where it does not say. */
         int online;              /* 1 online, -1 offline, 0 unknown */
         char partition_style[8]; /* "raw", "mbr", "gpt"; "" unknown */
+        /* The name by volume id, when the OS has made it: Linux
+         * /dev/disk/by-volume-id/<id> (udev, fed by device_tag). */
+        char by_volume_id[INITIATOR_PATH_MAX];
 };
 
 /* A target found by SendTargets. */
@@ -224,6 +227,22 @@ struct initiator_ops {
          * only: no service started, no file written, not even for a moment.
          * NULL: check reports them unknown. */
         int (*probe)(struct initiator *ini, struct initiator_probe *ret, struct va_err *err);
+
+        /* Optional. Records the volume id for an attached device, so that
+         * the OS names the device by it (Linux: udev's
+         * /dev/disk/by-volume-id/<id>, kept across udev's own events and
+         * made again by the next boot's attach; Windows: a registry value
+         * beside the disk's unique id), and fills d->by_volume_id. A
+         * failure leaves the device attached, without that name. NULL: no
+         * such name on this OS. */
+        int (*device_tag)(struct initiator *ini, const char *volume_id, struct initiator_device *d,
+                          struct va_err *err);
+
+        /* Optional, with device_tag: forgets the volume id of a device
+         * being detached (the device itself may be gone); none recorded is
+         * success. */
+        int (*device_untag)(struct initiator *ini, const char *volume_id,
+                            const struct initiator_device *d, struct va_err *err);
 };
 
 static inline int

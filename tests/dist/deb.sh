@@ -58,7 +58,8 @@ grep -Eqx '(/usr)?/lib/systemd/system/volattach.service' "$out/contents.txt" &&
 for pair in "dist/volattach-watch.service:/systemd/system/volattach-watch.service" \
         "docs/volattach.8:/usr/share/man/man8/volattach.8.gz" \
         "dist/volattach.bash-completion:/usr/share/bash-completion/completions/volattach" \
-        "dist/volattach.conf:/etc/volattach/volattach.conf"; do
+        "dist/volattach.conf:/etc/volattach/volattach.conf" \
+        "dist/udev/65-volattach.rules:/lib/udev/rules.d/65-volattach.rules"; do
         src=${pair%%:*} want=${pair#*:}
         [ -f "$src" ] || continue
         grep -q -- "$want\$" "$out/contents.txt" && ok "contains $want" || bad "$src is in the tree, $want not in the .deb"

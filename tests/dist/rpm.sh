@@ -37,7 +37,8 @@ for f in /usr/sbin/volattach /usr/lib/systemd/system/volattach.service \
 done
 for pair in "dist/volattach-watch.service:/usr/lib/systemd/system/volattach-watch.service" \
         "docs/volattach.8:/usr/share/man/man8/volattach.8" \
-        "dist/volattach.bash-completion:/usr/share/bash-completion/completions/volattach"; do
+        "dist/volattach.bash-completion:/usr/share/bash-completion/completions/volattach" \
+        "dist/udev/65-volattach.rules:/usr/lib/udev/rules.d/65-volattach.rules"; do
         [ -f "${pair%%:*}" ] || continue
         grep -q "^${pair#*:}" "$out/files.txt" && ok "rpm -qlp: ${pair#*:}" || bad "rpm lacks ${pair#*:}"
 done

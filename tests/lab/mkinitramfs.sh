@@ -193,6 +193,8 @@ for d in bin sbin lib lib64; do ln -s "usr/$d" "$ostage/$d"; done
 cp "$here/init" "$ostage/init"
 chmod 755 "$ostage/init"
 cp "$here/lib.sh" "$here/va.sh" "$ostage/lab/"
+# the package's udev rule, for the scenarios that install it (va_udev_rule)
+cp "$here/../../dist/udev/65-volattach.rules" "$ostage/lab/"
 cp "$here"/scenarios/* "$ostage/lab/scenarios/"
 chmod 755 "$ostage"/lab/scenarios/*
 for b in $bins; do

@@ -151,3 +151,16 @@ va_check_attached() {
                 lab_note "volume $id: $dev ($(jq -r --arg id "$id" '.volumes[] | select(.id == $id) | .status' "$VA_OUT"))"
         done
 }
+
+# va_udev_rule: 65-volattach.rules where the packages install it (before
+# lab_start_udev), for /dev/disk/by-volume-id.
+va_udev_rule() {
+        mkdir -p /usr/lib/udev/rules.d
+        cp /lab/65-volattach.rules /usr/lib/udev/rules.d/ || lab_fail "no /lab/65-volattach.rules"
+}
+
+# va_link ID: where /dev/disk/by-volume-id/ID points (the device node), or
+# nothing.
+va_link() {
+        [ -L "/dev/disk/by-volume-id/$1" ] && readlink -f "/dev/disk/by-volume-id/$1"
+}
