@@ -17,21 +17,51 @@
 typedef BOOL(WINAPI *disk_ioctl_fn)(const WCHAR *path, DWORD access, DWORD code, void *in,
                                     DWORD inlen, void *out, DWORD outlen, DWORD *got);
 
-/* The one to use: CreateFileW + DeviceIoControl, unless the loaded
- * iscsidsc.dll exports VaSimDiskIoctl (the simulator of tests/wine: the
- * Microsoft DLL never does), whose disks then answer. */
-disk_ioctl_fn disk_io_select(void);
+/* The volume half of the seam: FindFirstVolumeW, FindNextVolumeW,
+ * FindVolumeClose and GetVolumePathNamesForVolumeNameW, as kernel32 has
+ * them. */
+typedef HANDLE(WINAPI *disk_first_volume_fn)(WCHAR *name, DWORD len);
+typedef BOOL(WINAPI *disk_next_volume_fn)(HANDLE h, WCHAR *name, DWORD len);
+typedef BOOL(WINAPI *disk_volume_close_fn)(HANDLE h);
+typedef BOOL(WINAPI *disk_volume_paths_fn)(const WCHAR *volume, WCHAR *paths, DWORD len,
+                                           DWORD *needed);
 
-/* Fills what the disk says of itself: size, serial, online, read-only,
- * partition style. Best effort: what cannot be read stays zero. */
-void disk_details(disk_ioctl_fn io, struct initiator_device *d);
+struct disk_seam {
+        disk_ioctl_fn ioctl; /* on \\.\PhysicalDriveN and \\?\Volume{GUID} */
+        disk_first_volume_fn first_volume;
+        disk_next_volume_fn next_volume;
+        disk_volume_close_fn volume_close;
+        disk_volume_paths_fn volume_paths;
+};
+
+/* The one to use: CreateFileW + DeviceIoControl and kernel32's volume
+ * calls, unless the loaded iscsidsc.dll exports VaSimDiskIoctl (the
+ * simulator of tests/wine: the Microsoft DLL never does), whose disks and
+ * volumes then answer. */
+void disk_seam_select(struct disk_seam *s);
+
+/* Fills what the disk says of itself: size, serial, unique id and WWID
+ * (VPD page 0x83), online, read-only, partition style, its volumes with
+ * their drive letters and mount folders, and the volume id recorded for
+ * it. Best effort: what cannot be read stays zero. */
+void disk_details(const struct disk_seam *s, struct initiator_device *d);
+
+/* Records volume_id for the disk under HKLM\SOFTWARE\volattach\Disks\<its
+ * unique id> (value VolumeId), dropping any other disk's record of that
+ * volume, and reads it back into d->recorded_id. */
+int disk_tag(const char *volume_id, struct initiator_device *d, struct va_err *err);
+
+/* Removes every record of volume_id; none is success. */
+int disk_untag(const char *volume_id, struct va_err *err);
 
 /* Clears DISK_ATTRIBUTE_OFFLINE and sets DISK_ATTRIBUTE_READ_ONLY to
  * read_only, persisted, then reads both back into d. -VA_E_PERM when not
  * elevated; -VA_E_IO, naming the attribute, when the disk refuses. */
-int disk_online(disk_ioctl_fn io, struct initiator_device *d, int read_only, struct va_err *err);
+int disk_online(const struct disk_seam *s, struct initiator_device *d, int read_only,
+                struct va_err *err);
 
 /* Sets DISK_ATTRIBUTE_READ_ONLY until the next boot (access_mode ro). */
-int disk_set_readonly(disk_ioctl_fn io, const struct initiator_device *d, struct va_err *err);
+int disk_set_readonly(const struct disk_seam *s, const struct initiator_device *d,
+                      struct va_err *err);
 
 #endif

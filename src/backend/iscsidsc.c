@@ -36,7 +36,7 @@ struct initiator {
          * (SetIScsiInitiatorCHAPSharedSecret): the first mutual volume sets
          * it, a second one asking for another is refused. */
         struct va_secret *mutual;
-        disk_ioctl_fn disk_io; /* the disk seam (iscsidsc-disk.h) */
+        struct disk_seam disk; /* the disk seam (iscsidsc-disk.h) */
 };
 
 /* --- the buffer-size retry, written once --------------------------------- */
@@ -197,7 +197,7 @@ iscsidsc_open(struct initiator **ret, struct va_err *err)
                 free(ini);
                 return va_err_set(err, VA_E_NOMEM, "out of memory");
         }
-        ini->disk_io = disk_io_select();
+        disk_seam_select(&ini->disk);
         *ret = ini;
         return 0;
 }
@@ -687,7 +687,7 @@ iscsidsc_find_device(struct initiator *ini, const struct initiator_session *s, u
                 device_from(&v[i], s, ret);
                 /* the disk's number comes from the session's own device
                  * list: never a guess from a disk number */
-                disk_details(ini->disk_io, ret);
+                disk_details(&ini->disk, ret);
                 r = 0;
                 break;
         }
@@ -765,7 +765,7 @@ iscsidsc_multipath_ready(struct initiator *ini)
 static int
 iscsidsc_set_readonly(struct initiator *ini, const struct initiator_device *d, struct va_err *err)
 {
-        return disk_set_readonly(ini->disk_io, d, err);
+        return disk_set_readonly(&ini->disk, d, err);
 }
 
 /* Under the SAN policy OfflineShared (the Server default) a new iSCSI disk
@@ -775,7 +775,26 @@ static int
 iscsidsc_device_online(struct initiator *ini, struct initiator_device *d, int read_only,
                        struct va_err *err)
 {
-        return disk_online(ini->disk_io, d, read_only, err);
+        return disk_online(&ini->disk, d, read_only, err);
+}
+
+/* The volume id goes into the registry beside the disk's unique id, not
+ * onto the disk: volattach never writes a volume's data. */
+static int
+iscsidsc_device_tag(struct initiator *ini, const char *volume_id, struct initiator_device *d,
+                    struct va_err *err)
+{
+        (void)ini;
+        return disk_tag(volume_id, d, err);
+}
+
+static int
+iscsidsc_device_untag(struct initiator *ini, const char *volume_id,
+                      const struct initiator_device *d, struct va_err *err)
+{
+        (void)ini;
+        (void)d;
+        return disk_untag(volume_id, err);
 }
 
 static int
@@ -920,4 +939,6 @@ const struct initiator_ops initiator_iscsidsc_ops = {
         .max_host_lun = 255,
         .device_online = iscsidsc_device_online,
         .probe = iscsidsc_probe,
+        .device_tag = iscsidsc_device_tag,
+        .device_untag = iscsidsc_device_untag,
 };

@@ -115,11 +115,8 @@ cmd_status_exec(struct cli *c)
                                 (void)cJSON_AddStringToObject(p, "device", present ? dev.path : "");
                                 if (present && dev.online != 0) {
                                         /* what the disk says now (Windows) */
-                                        (void)cJSON_AddBoolToObject(p, "online", dev.online > 0);
                                         (void)cJSON_AddBoolToObject(p, "read_only", dev.read_only);
-                                        if (dev.partition_style[0])
-                                                (void)cJSON_AddStringToObject(p, "partition_style",
-                                                                              dev.partition_style);
+                                        report_disk_state_json(p, &dev);
                                 }
                                 (void)cJSON_AddItemToArray(jpaths, p);
                         } else {
@@ -135,6 +132,8 @@ cmd_status_exec(struct cli *c)
                                        ap->path.iqn, ap->path.lun, s ? s->handle : "-",
                                        s ? " " : "", s ? state_name(s->state) : "none",
                                        present ? dev.path : "missing", disk);
+                                if (present)
+                                        report_disk_state_text(stdout, "    ", &dev);
                         }
                 }
                 if (up == av.npaths && av.npaths > 0)

@@ -91,11 +91,75 @@ report_device_json(const struct initiator_device *d)
         (void)cJSON_AddStringToObject(o, "serial", d->serial);
         (void)cJSON_AddNumberToObject(o, "size_bytes", (double)d->size_bytes);
         (void)cJSON_AddBoolToObject(o, "read_only", d->read_only);
-        if (d->online != 0) /* only where the OS says (Windows disk attributes) */
-                (void)cJSON_AddBoolToObject(o, "online", d->online > 0);
+        report_disk_state_json(o, d);
+        return o;
+}
+
+/* d->volumes: lines of '|'-separated fields, the volume GUID path first */
+static cJSON *
+volumes_json(const char *text)
+{
+        cJSON *a = cJSON_CreateArray();
+        const char *line = text;
+
+        while (a != NULL && *line != '\0') {
+                size_t n = strcspn(line, "\n");
+                char buf[sizeof(((struct initiator_device *)0)->volumes)];
+                char *save = NULL, *f;
+                cJSON *v = cJSON_CreateObject(), *paths;
+
+                (void)snprintf(buf, sizeof(buf), "%.*s", (int)n, line);
+                f = strtok_r(buf, "|", &save);
+                if (v == NULL || f == NULL) {
+                        cJSON_Delete(v);
+                        break;
+                }
+                (void)cJSON_AddStringToObject(v, "name", f);
+                paths = cJSON_AddArrayToObject(v, "paths");
+                while ((f = strtok_r(NULL, "|", &save)) != NULL)
+                        (void)cJSON_AddItemToArray(paths, cJSON_CreateString(f));
+                (void)cJSON_AddItemToArray(a, v);
+                line += n + (line[n] == '\n');
+        }
+        return a;
+}
+
+void
+report_disk_state_json(cJSON *o, const struct initiator_device *d)
+{
+        if (d->online == 0)
+                return; /* only where the OS says (Windows disk attributes) */
+        (void)cJSON_AddBoolToObject(o, "online", d->online > 0);
         if (d->partition_style[0])
                 (void)cJSON_AddStringToObject(o, "partition_style", d->partition_style);
-        return o;
+        (void)cJSON_AddItemToObject(o, "volumes", volumes_json(d->volumes));
+        if (d->unique_id[0])
+                (void)cJSON_AddStringToObject(o, "unique_id", d->unique_id);
+        if (d->recorded_id[0])
+                (void)cJSON_AddStringToObject(o, "recorded_volume_id", d->recorded_id);
+        else
+                (void)cJSON_AddNullToObject(o, "recorded_volume_id");
+}
+
+void
+report_disk_state_text(FILE *f, const char *indent, const struct initiator_device *d)
+{
+        const char *line = d->volumes;
+
+        if (d->online == 0)
+                return;
+        while (*line != '\0') {
+                size_t n = strcspn(line, "\n"), i;
+
+                fprintf(f, "%svolume ", indent);
+                for (i = 0; i < n; i++)
+                        fputc(line[i] == '|' ? ' ' : line[i], f);
+                fputc('\n', f);
+                line += n + (line[n] == '\n');
+        }
+        if (d->recorded_id[0])
+                fprintf(f, "%svolume id %s recorded (HKLM\\SOFTWARE\\volattach\\Disks\\%s)\n",
+                        indent, d->recorded_id, d->unique_id);
 }
 
 cJSON *

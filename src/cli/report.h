@@ -13,6 +13,12 @@
 cJSON *report_volume_json(const struct volume *v);
 /* A block device as attach and status show it. */
 cJSON *report_device_json(const struct initiator_device *d);
+/* What the OS says of a disk now (Windows: online, partition style, volumes with their drive
+ * letters and mount folders, unique id, recorded volume id), added to o; nothing where the OS says
+ * nothing. */
+void report_disk_state_json(cJSON *o, const struct initiator_device *d);
+/* The same as text lines, each "<indent>volume ..." / "<indent>recorded ...". */
+void report_disk_state_text(FILE *f, const char *indent, const struct initiator_device *d);
 cJSON *report_items_json(const struct volume_set *s);
 cJSON *report_diags_json(const struct diag_list *d);
 

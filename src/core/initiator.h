@@ -65,6 +65,14 @@ struct initiator_device {
         /* The name by volume id, when the OS has made it: Linux
          * /dev/disk/by-volume-id/<id> (udev, fed by device_tag). */
         char by_volume_id[INITIATOR_PATH_MAX];
+        /* Windows: the disk's unique id (VPD page 0x83, as Get-Disk's
+         * UniqueId has it), the volume id recorded for it (device_tag),
+         * read back, and its volumes, one line each: the volume GUID path,
+         * then its drive letters and mount folders, '|' between them (no
+         * Windows path holds one). "" where unknown. */
+        char unique_id[128];
+        char recorded_id[VOLUME_ID_LEN + 1];
+        char volumes[1024];
 };
 
 /* A target found by SendTargets. */

@@ -48,7 +48,7 @@ rm -f "$out/iscsidsc.dll"
 # shellcheck disable=SC2086
 $cc64 $cflags -DISCSI_SIM_BUILDING_DLL -shared -static-libgcc -o "$out/sim/iscsidsc.dll" \
         "$sim/iscsidsc_sim.c" "$sim/sim-config.c" "$sim/sim-state.c" "$sim/sim-util.c" \
-        "$sim/sim-disk.c" \
+        "$sim/sim-disk.c" "$sim/sim-volume.c" \
         -ladvapi32
 
 # 2b. the simulated iphlpapi.dll (Wine's GetBestRoute2 is a stub): in net/,
@@ -76,8 +76,8 @@ $cc32 $cflags -o "$out/probe32.exe" "$root/tests/wine/probe.c" "$sim/sim-util.c"
         -liscsidsc -ladvapi32
 
 # the DLL must export the API under the undecorated names the import
-# library expects, and of its own only the disk seam (VaSimDiskIoctl,
-# src/backend/iscsidsc-disk.h)
+# library expects, and of its own only the disk seam (VaSimDiskIoctl and the
+# volume calls, src/backend/iscsidsc-disk.h)
 exports=$(x86_64-w64-mingw32-objdump -p "$out/sim/iscsidsc.dll" |
         awk '/Ordinal\/Name Pointer/ { on = 1; next } on && /^\t\[/ { print $NF }' | sort)
 want=$(printf '%s\n' AddIScsiSendTargetPortalW AddIScsiStaticTargetW GetDevicesForIScsiSessionW \
@@ -85,9 +85,10 @@ want=$(printf '%s\n' AddIScsiSendTargetPortalW AddIScsiStaticTargetW GetDevicesF
         LoginIScsiTargetW LogoutIScsiTarget RemoveIScsiPersistentTargetW \
         RemoveIScsiSendTargetPortalW RemoveIScsiStaticTargetW ReportIScsiPersistentLoginsW \
         ReportIScsiSendTargetPortalsExW ReportIScsiTargetsW SetIScsiInitiatorCHAPSharedSecret \
-        SetIScsiInitiatorNodeNameW VaSimDiskIoctl | sort)
+        SetIScsiInitiatorNodeNameW VaSimDiskIoctl VaSimFindFirstVolumeW VaSimFindNextVolumeW \
+        VaSimFindVolumeClose VaSimGetVolumePathNamesForVolumeNameW | sort)
 if [ "$exports" != "$want" ]; then
-        echo "build.sh: iscsidsc.dll exports differ from the 16 API functions and VaSimDiskIoctl:" >&2
+        echo "build.sh: iscsidsc.dll exports differ from the 16 API functions and the disk seam's 5:" >&2
         echo "$exports" >&2
         exit 1
 fi

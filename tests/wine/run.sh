@@ -191,7 +191,7 @@ fresh() {
         VA_SIM_TRACE=$(winpath "$sdir/trace")
         export VA_SIM_STATE VA_SIM_TRACE
         unset VA_SIM_TARGETS VA_SIM_DISCOVERY VA_SIM_FAULT VA_SIM_REBOOT VA_SIM_BOOT_ID VA_SIM_SERVICE \
-                VA_SIM_SAN_POLICY
+                VA_SIM_SAN_POLICY VA_SIM_VOLUMES
         rm -rf "$drive_c/ProgramData/volattach"
         : >"$sdir/trace"
         problems=""
@@ -1053,10 +1053,100 @@ sc_config() {
         want "uninstall: exit 0" rc_is uninst 0
 }
 
+# The volume ids volattach recorded (HKLM\SOFTWARE\volattach\Disks), as a
+# script reads them with reg.exe: "UNIQUEID VOLUMEID" lines.
+recorded() {
+        wine reg query 'HKLM\SOFTWARE\volattach\Disks' /s 2>/dev/null | tr -d '\r' | awk '
+                /^HKEY_/ { key = $0; sub(/.*\\/, "", key) }
+                $1 == "VolumeId" && $2 == "REG_SZ" { print key, $3 }'
+}
+forget_recorded() { quiet wine reg delete 'HKLM\SOFTWARE\volattach' /f; }
+
+# Volumes on the disks, from the volume calls (FindFirstVolumeW,
+# IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS, GetVolumePathNamesForVolumeNameW):
+# status lists each disk's volumes with their drive letters and mount
+# folders (none for a volume without), never the boot volume C:\ of disk
+# 0; mount folders longer than volattach's first buffer come after
+# ERROR_MORE_DATA; a volume over two disks (spanned) is on both.
+sc_disk_volumes() {
+        long='C:\mnt\'$(printf 'a%.0s' $(seq 1 200))
+        u4=44444444-4444-4444-8444-444444444444
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.1:3260 0)" \
+                "$(vol $U3 $T3 127.0.0.1:3260 0)" "$(vol $u4 $T3 127.0.0.1:3260 1)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1;$T3@127.0.0.1:3260:2"
+        export VA_SIM_VOLUMES="$T1/0=E:\\,C:\\mnt\\data\\;$T1/0=;$T2/0=$long\\x\\,$long\\y\\,$long\\z\\;$T3/0+$T3/1=G:\\"
+        va attach --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 0" rc_is attach 0
+        va st --json status
+        want "volume 1: two volumes, one with E: and a mount folder, one with none" json st.out \
+                '[[x["paths"] for x in v["paths"][0]["volumes"]] for v in d["volumes"] if v["id"] == "'$U1'"] == [[["E:\\", "C:\\mnt\\data\\"], []]]'
+        want "volume GUID paths" json st.out \
+                'all(x["name"].startswith("\\\\?\\Volume{") and x["name"].endswith("}\\") and len(x["name"]) == 49 for v in d["volumes"] for x in v["paths"][0]["volumes"])'
+        want "volume 2: three long mount folders" json st.out \
+                '[[len(p) for p in v["paths"][0]["volumes"][0]["paths"]] for v in d["volumes"] if v["id"] == "'$U2'"] == [[210, 210, 210]]'
+        want "they came after ERROR_MORE_DATA" \
+                trace_has 'GetVolumePathNamesForVolumeNameW\(paths=3 need=634 len=512\) = 0x000000EA'
+        want "volume 3: the spanned volume G: (ERROR_MORE_DATA for its extents)" json st.out \
+                '[[x["paths"] for x in v["paths"][0]["volumes"]] for v in d["volumes"] if v["id"] in ("'$U3'", "'$u4'")] == [[["G:\\"]], [["G:\\"]]]'
+        want "trace: two extents" trace_has 'DiskIoctl\(access=none code=560000 extents=2\) = 0x000000EA'
+        want "never the boot volume" json st.out \
+                'not any("C:\\" in x["paths"] for v in d["volumes"] for x in v["paths"][0]["volumes"])'
+        want "volumes mean GPT partitions" json st.out \
+                'd["volumes"][0]["paths"][0]["partition_style"] == "gpt"'
+        va text status
+        want "status text: the volume line" has text.out \
+                '^    volume \\\\\?\\Volume\{[0-9a-f-]+\}\\ E:\\ C:\\mnt\\data\\$'
+}
+
+# A disk that stays offline shows no volumes: Windows mounts none on it.
+sc_disk_volumes_offline() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        export VA_SIM_VOLUMES="$T1/0=E:\\"
+        export VA_SIM_FAULT="disk-stuck=$T1"
+        va attach --deadline 10 --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 1" rc_is attach 1
+        want "offline: no volumes" json attach.out \
+                'd["volumes"][0]["paths"][0]["device"]["online"] is False and d["volumes"][0]["paths"][0]["device"]["volumes"] == []'
+}
+
+# The volume id recorded for the disk: HKLM\SOFTWARE\volattach\Disks\<the
+# disk's unique id (VPD 0x83 NAA, as Get-Disk's UniqueId)>, value VolumeId,
+# read by reg.exe as a script would; status shows it; the WWID is the Linux
+# form of the same designator; it survives a reboot; detach removes it. A
+# disk without an LU designator attaches with a warning and no record.
+sc_disk_volume_id() {
+        forget_recorded
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1"
+        export VA_SIM_FAULT="disk-no-id=$T2"
+        va attach --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "exit 0" rc_is attach 0
+        recorded >"$sdir/reg.out"
+        want "reg.exe: one record, volume 1 under an NAA unique id" has reg.out "^6001405[0-9A-F]{25} $U1\$"
+        want "reg.exe: nothing for the disk without a designator" hasnt reg.out "$U2"
+        uid=$(sed -n "s/ $U1\$//p" "$sdir/reg.out")
+        want "warned: no unique id" has attach.err "$U2.*no unique id"
+        want "attach --json: unique id, recorded id, WWID in the Linux form" json attach.out \
+                '[(v["device"]["unique_id"], v["device"]["recorded_volume_id"], v["device"]["wwid"]) for v in d["volumes"] if v["id"] == "'$U1'"] == [("'$uid'", "'$U1'", "3" + "'$uid'".lower())]'
+        va st --json status
+        want "status: the recorded id" json st.out \
+                '[v["paths"][0]["recorded_volume_id"] for v in d["volumes"] if v["id"] == "'$U1'"] == ["'$U1'"]'
+        va text status
+        want "status text: the record named" has text.out "volume id $U1 recorded \\(HKLM.*Disks.$uid\\)"
+        VA_SIM_REBOOT=1 va st2 --json status
+        want "after a reboot: still recorded" json st2.out \
+                '[v["paths"][0]["recorded_volume_id"] for v in d["volumes"] if v["id"] == "'$U1'"] == ["'$U1'"]'
+        va det detach "$U1"
+        want "detach exit 0" rc_is det 0
+        recorded >"$sdir/reg2.out"
+        want "detach removed the record" hasnt reg2.out "$U1"
+}
+
 all="unit seed no-auth chap mutual two-volumes multipath rerun wrong-secret detach reboot status
 metadata-http configdrive tree-links faults fault-target-back fault-portal-down fault-service-stopped
 fault-killed-rerun fault-session-dropped watch disk-online disk-ro disk-denied disk-stuck
-disk-reboot check config service msi"
+disk-reboot disk-volumes disk-volumes-offline disk-volume-id check config service msi"
 [ $# -gt 0 ] && all="$*"
 for s in $all; do
         scenario "$s"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The simulated initiator's configuration from the environment: the array
- * (VA_SIM_TARGETS, VA_SIM_DISCOVERY), the faults (VA_SIM_FAULT) and the
- * service check (VA_SIM_SERVICE); tests/wine/README.md has the syntax. */
+ * (VA_SIM_TARGETS, VA_SIM_DISCOVERY), the volumes on its LUs
+ * (VA_SIM_VOLUMES), the faults (VA_SIM_FAULT) and the service check
+ * (VA_SIM_SERVICE); tests/wine/README.md has the syntax. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +11,11 @@
 
 #define ENV_MAX 32768 /* the largest Windows environment value */
 
-enum { ENV_TARGETS, ENV_DISCOVERY, ENV_FAULT, ENV_SERVICE, ENV_SAN, ENV_COUNT };
+enum { ENV_TARGETS, ENV_DISCOVERY, ENV_FAULT, ENV_SERVICE, ENV_SAN, ENV_VOLUMES, ENV_COUNT };
 
 static const char *const env_names[ENV_COUNT] = {
-        "VA_SIM_TARGETS", "VA_SIM_DISCOVERY", "VA_SIM_FAULT", "VA_SIM_SERVICE", "VA_SIM_SAN_POLICY",
+        "VA_SIM_TARGETS", "VA_SIM_DISCOVERY",  "VA_SIM_FAULT",
+        "VA_SIM_SERVICE", "VA_SIM_SAN_POLICY", "VA_SIM_VOLUMES",
 };
 
 /* the values last parsed, to re-parse only what changed */
@@ -306,6 +308,13 @@ fault_parse(struct sim_faults *f, const char *tok)
                 f->nstuck++;
                 return 0;
         }
+        if (strcmp(name, "disk-no-id") == 0) {
+                if (f->nno_id == SIM_FAULT_ENTRIES ||
+                    iqn_lun_parse(val, f->no_id[f->nno_id], &f->no_id_lun[f->nno_id]) < 0)
+                        return -1;
+                f->nno_id++;
+                return 0;
+        }
         if (strcmp(name, "session-down") == 0) {
                 if (f->nrecovering == SIM_FAULT_ENTRIES || strlen(val) >= SIM_NAME_MAX)
                         return -1;
@@ -401,6 +410,53 @@ keyword(const char *var, const char *value, const char *const *words, int *ret, 
         return -1;
 }
 
+/* "IQN/LUN[+IQN/LUN...]=PATH[,PATH...]": one volume, its extents' LUs
+ * (several: a spanned dynamic volume) and its mount points (none: a volume
+ * without a drive letter). */
+static int
+volume_entry(void *ctx, const char *entry)
+{
+        struct parse_ctx *pc = ctx;
+        struct sim_config *cfg = pc->cfg;
+        struct sim_volume v;
+        const char *eq = strchr(entry, '='), *p = entry;
+        char lu[SIM_NAME_MAX + 8];
+
+        memset(&v, 0, sizeof(v));
+        if (eq == NULL || cfg->nvolumes == SIM_VOLUMES)
+                goto bad;
+        while (p < eq) {
+                const char *end = memchr(p, '+', (size_t)(eq - p));
+                size_t n = end != NULL ? (size_t)(end - p) : (size_t)(eq - p);
+                int lun;
+
+                if (n >= sizeof(lu) || v.nlus == SIM_VOLUME_LUS)
+                        goto bad;
+                memcpy(lu, p, n);
+                lu[n] = '\0';
+                if (iqn_lun_parse(lu, v.iqn[v.nlus], &lun) < 0 || lun < 0)
+                        goto bad;
+                v.lun[v.nlus++] = (unsigned)lun;
+                p += n + (end != NULL ? 1 : 0);
+        }
+        p = eq + 1;
+        while (*p != '\0') {
+                if (v.npaths == SIM_VOLUME_PATHS ||
+                    field(&p, ',', v.paths[v.npaths], SIM_VOLUME_PATH_MAX) < 0)
+                        goto bad;
+                if (v.paths[v.npaths][0] != '\0')
+                        v.npaths++;
+        }
+        if (v.nlus == 0)
+                goto bad;
+        cfg->volumes[cfg->nvolumes++] = v;
+        return 0;
+bad:
+        (void)snprintf(pc->err, pc->errlen,
+                       "VA_SIM_VOLUMES: entry '%s' is not IQN/LUN[+IQN/LUN]=PATH[,PATH]", entry);
+        return -1;
+}
+
 int
 sim_config_refresh(struct sim_config *cfg, int *changed, char *err, size_t errlen)
 {
@@ -428,6 +484,11 @@ sim_config_refresh(struct sim_config *cfg, int *changed, char *err, size_t errle
                 cfg->ndiscovery = 0;
                 if (each_entry(now[ENV_TARGETS], ';', target_entry, &pc) < 0 ||
                     each_entry(now[ENV_DISCOVERY], ';', discovery_entry, &pc) < 0)
+                        return -1;
+        }
+        if (diff[ENV_VOLUMES]) {
+                cfg->nvolumes = 0;
+                if (each_entry(now[ENV_VOLUMES], ';', volume_entry, &pc) < 0)
                         return -1;
         }
         if (diff[ENV_FAULT]) {
@@ -516,5 +577,30 @@ sim_disk_stuck(const struct sim_config *cfg, const char *iqn, unsigned lun)
                 if (sim_streqi(cfg->faults.stuck[i], iqn) &&
                     (cfg->faults.stuck_lun[i] < 0 || (unsigned)cfg->faults.stuck_lun[i] == lun))
                         return 1;
+        return 0;
+}
+
+int
+sim_disk_no_id(const struct sim_config *cfg, const char *iqn, unsigned lun)
+{
+        size_t i;
+
+        for (i = 0; i < cfg->faults.nno_id; i++)
+                if (sim_streqi(cfg->faults.no_id[i], iqn) &&
+                    (cfg->faults.no_id_lun[i] < 0 || (unsigned)cfg->faults.no_id_lun[i] == lun))
+                        return 1;
+        return 0;
+}
+
+int
+sim_lu_has_volume(const struct sim_config *cfg, const char *iqn, unsigned lun)
+{
+        size_t i, j;
+
+        for (i = 0; i < cfg->nvolumes; i++)
+                for (j = 0; j < cfg->volumes[i].nlus; j++)
+                        if (sim_streqi(cfg->volumes[i].iqn[j], iqn) &&
+                            cfg->volumes[i].lun[j] == lun)
+                                return 1;
         return 0;
 }

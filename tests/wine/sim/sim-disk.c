@@ -149,21 +149,132 @@ set_attributes(struct sim_call *c, struct sim_disk *d, DWORD access, const void 
 }
 
 static DWORD
-get_layout(struct sim_call *c, void *out, DWORD outlen, DWORD *got)
+get_layout(struct sim_call *c, const struct sim_disk *d, void *out, DWORD outlen, DWORD *got)
 {
         DRIVE_LAYOUT_INFORMATION_EX l;
+        int gpt = sim_lu_has_volume(c->cfg, d->iqn, d->lun);
 
-        /* the simulated LUs are blank: PARTITION_STYLE_RAW, no partitions
-         * (documented for a disk without an MBR or GPT) */
+        /* a LU without configured volumes is blank: PARTITION_STYLE_RAW, no
+         * partitions (documented for a disk without an MBR or GPT); one
+         * with volumes has them in GPT partitions (the count is not
+         * modelled) */
         if (out == NULL || outlen < sizeof(l))
                 return ERROR_INSUFFICIENT_BUFFER;
         memset(&l, 0, sizeof(l));
-        l.PartitionStyle = PARTITION_STYLE_RAW;
+        l.PartitionStyle = gpt ? PARTITION_STYLE_GPT : PARTITION_STYLE_RAW;
         l.PartitionCount = 0;
         memcpy(out, &l, sizeof(l));
         *got = sizeof(l);
-        sim_note(c, " style=raw");
+        sim_note(c, " style=%s", gpt ? "gpt" : "raw");
         return ERROR_SUCCESS;
+}
+
+/* 64-bit FNV-1a: the simulated LUs' identifiers, stable per IQN and LUN */
+static ULONGLONG
+fnv(const char *s, unsigned lun)
+{
+        ULONGLONG h = 0xcbf29ce484222325ull;
+
+        for (; *s != '\0'; s++) {
+                char c = (*s >= 'A' && *s <= 'Z') ? (char)(*s - 'A' + 'a') : *s;
+
+                h = (h ^ (unsigned char)c) * 0x100000001b3ull;
+        }
+        return (h ^ lun) * 0x100000001b3ull;
+}
+
+/* One identifier of a STORAGE_DEVICE_ID_DESCRIPTOR at out + o (the next
+ * begins at a multiple of 4 after it); returns the new end. */
+static size_t
+put_identifier(unsigned char *out, size_t o, STORAGE_IDENTIFIER_CODE_SET set,
+               STORAGE_IDENTIFIER_TYPE type, STORAGE_ASSOCIATION_TYPE assoc,
+               const unsigned char *id, USHORT n, int last)
+{
+        STORAGE_IDENTIFIER si;
+        size_t head = offsetof(STORAGE_IDENTIFIER, Identifier);
+        size_t next = (head + n + 3) & ~(size_t)3;
+
+        memset(&si, 0, sizeof(si));
+        si.CodeSet = set;
+        si.Type = type;
+        si.IdentifierSize = n;
+        si.NextOffset = last ? 0 : (USHORT)next;
+        si.Association = assoc;
+        memcpy(out + o, &si, head);
+        memcpy(out + o + head, id, n);
+        return o + next;
+}
+
+/* IOCTL_STORAGE_QUERY_PROPERTY: StorageDeviceIdProperty, the VPD page 0x83
+ * designators as the disk class driver gives them (documented structure):
+ * the target port's relative id (associated with the port), a T10 vendor
+ * id and an NAA IEEE Registered Extended one (both the LU's), as LIO
+ * reports them; disk-no-id leaves only the port's. Other properties are
+ * not modelled. A short buffer gets what fits (documented: the header
+ * says the Size needed). */
+static DWORD
+query_property(struct sim_call *c, const struct sim_disk *d, const void *in, DWORD inlen, void *out,
+               DWORD outlen, DWORD *got)
+{
+        STORAGE_PROPERTY_QUERY q;
+        unsigned char buf[512], naa[16], port[4] = { 0, 0, 0, 1 };
+        char t10[64];
+        ULONGLONG h = fnv(d->iqn, d->lun);
+        STORAGE_DEVICE_ID_DESCRIPTOR dd;
+        size_t head = offsetof(STORAGE_DEVICE_ID_DESCRIPTOR, Identifiers), o = head, i;
+        int noid = sim_disk_no_id(c->cfg, d->iqn, d->lun);
+
+        if (in == NULL || inlen < sizeof(q))
+                return ERROR_INVALID_PARAMETER;
+        memcpy(&q, in, sizeof(q));
+        if (q.PropertyId != StorageDeviceIdProperty || q.QueryType != PropertyStandardQuery)
+                return ERROR_INVALID_FUNCTION; /* not modelled */
+        if (out == NULL || outlen < 8)
+                return ERROR_INSUFFICIENT_BUFFER;
+        /* NAA 6, IEEE company id 00-14-05 (LIO's), then the LU's own bits */
+        naa[0] = 0x60;
+        naa[1] = 0x01;
+        naa[2] = 0x40;
+        naa[3] = (unsigned char)(0x50 | (h >> 60));
+        for (i = 4; i < 16; i++)
+                naa[i] = (unsigned char)(h >> ((i % 8) * 8));
+        (void)snprintf(t10, sizeof(t10), "LIO-ORG sim%016llx", (unsigned long long)h);
+        memset(buf, 0, sizeof(buf));
+        o = put_identifier(buf, o, StorageIdCodeSetBinary, StorageIdTypePortRelative,
+                           StorageIdAssocPort, port, sizeof(port), noid);
+        if (!noid) {
+                o = put_identifier(buf, o, StorageIdCodeSetAscii, StorageIdTypeVendorId,
+                                   StorageIdAssocDevice, (const unsigned char *)t10,
+                                   (USHORT)strlen(t10), 0);
+                o = put_identifier(buf, o, StorageIdCodeSetBinary, StorageIdTypeFCPHName,
+                                   StorageIdAssocDevice, naa, sizeof(naa), 1);
+        }
+        memset(&dd, 0, sizeof(dd));
+        dd.Version = sizeof(dd);
+        dd.Size = (DWORD)o;
+        dd.NumberOfIdentifiers = noid ? 1 : 3;
+        memcpy(buf, &dd, head);
+        *got = outlen < o ? outlen : (DWORD)o;
+        memcpy(out, buf, *got);
+        sim_note(c, " id=%s", noid ? "port-only" : "naa");
+        return ERROR_SUCCESS;
+}
+
+ULONG
+sim_disk_of(struct sim_call *c, const char *iqn, unsigned lun, int *online)
+{
+        size_t i;
+
+        for (i = 0; i < c->st->ndisks; i++) {
+                const struct sim_disk *d = &c->st->disks[i];
+
+                if (d->lun != lun || !sim_streqi(d->iqn, iqn) || disk_present(c, d->number) != d)
+                        continue;
+                *online = (d->attrs & SIM_DISK_ATTRIBUTE_OFFLINE) == 0;
+                return d->number;
+        }
+        *online = 0;
+        return 0xFFFFFFFFu;
 }
 
 BOOL WINAPI
@@ -187,8 +298,11 @@ VaSimDiskIoctl(const WCHAR *path, DWORD access, DWORD code, void *in, DWORD inle
                          : access == GENERIC_READ ? "r"
                                                   : "rw",
                          (unsigned long)code);
-                if (path == NULL || got == NULL || drive_number(path, &n) < 0 ||
-                    (d = disk_present(&c, n)) == NULL) {
+                if (path != NULL && got != NULL && _wcsnicmp(path, L"\\\\?\\Volume{", 11) == 0) {
+                        /* a volume, not a disk: needs no access rights */
+                        rc = sim_volume_ioctl(&c, path, code, out, outlen, got);
+                } else if (path == NULL || got == NULL || drive_number(path, &n) < 0 ||
+                           (d = disk_present(&c, n)) == NULL) {
                         rc = ERROR_FILE_NOT_FOUND;
                 } else {
                         sim_note(&c, " disk=%lu", n);
@@ -202,7 +316,9 @@ VaSimDiskIoctl(const WCHAR *path, DWORD access, DWORD code, void *in, DWORD inle
                         else if (code == SIM_IOCTL_DISK_SET_DISK_ATTRIBUTES)
                                 rc = set_attributes(&c, d, access, in, inlen);
                         else if (code == IOCTL_DISK_GET_DRIVE_LAYOUT_EX)
-                                rc = get_layout(&c, out, outlen, got);
+                                rc = get_layout(&c, d, out, outlen, got);
+                        else if (code == IOCTL_STORAGE_QUERY_PROPERTY)
+                                rc = query_property(&c, d, in, inlen, out, outlen, got);
                         else
                                 rc = ERROR_INVALID_FUNCTION; /* not modelled */
                 }

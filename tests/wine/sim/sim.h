@@ -89,6 +89,9 @@ struct sim_faults {
         char stuck[SIM_FAULT_ENTRIES][SIM_NAME_MAX]; /* disks that stay offline */
         int stuck_lun[SIM_FAULT_ENTRIES];            /* -1: every LUN */
         size_t nstuck;
+        char no_id[SIM_FAULT_ENTRIES][SIM_NAME_MAX]; /* disks without an LU designator */
+        int no_id_lun[SIM_FAULT_ENTRIES];
+        size_t nno_id;
 };
 
 enum sim_service_mode { SIM_SERVICE_SCM, SIM_SERVICE_RUNNING, SIM_SERVICE_STOPPED };
@@ -96,6 +99,22 @@ enum sim_service_mode { SIM_SERVICE_SCM, SIM_SERVICE_RUNNING, SIM_SERVICE_STOPPE
 /* The SAN policy (diskpart san, Set-StorageSetting -NewDiskPolicy): what a
  * new disk on a shared bus (iSCSI is one) starts as. */
 enum sim_san_policy { SIM_SAN_OFFLINE_SHARED = 0, SIM_SAN_ONLINE_ALL, SIM_SAN_OFFLINE_ALL };
+
+/* A volume on simulated disks (VA_SIM_VOLUMES): its extents' LUs and its
+ * drive letters and mount folders, as GetVolumePathNamesForVolumeNameW
+ * gives them ("E:\\", "C:\\mnt\\data\\"). */
+#define SIM_VOLUMES         16
+#define SIM_VOLUME_LUS      4
+#define SIM_VOLUME_PATHS    4
+#define SIM_VOLUME_PATH_MAX 260
+
+struct sim_volume {
+        char iqn[SIM_VOLUME_LUS][SIM_NAME_MAX];
+        unsigned lun[SIM_VOLUME_LUS];
+        size_t nlus;
+        char paths[SIM_VOLUME_PATHS][SIM_VOLUME_PATH_MAX];
+        size_t npaths;
+};
 
 struct sim_config {
         struct sim_target targets[SIM_TARGETS];
@@ -105,6 +124,8 @@ struct sim_config {
         struct sim_faults faults;
         enum sim_service_mode service;
         enum sim_san_policy san_policy;
+        struct sim_volume volumes[SIM_VOLUMES];
+        size_t nvolumes;
 };
 
 /* --- state: what the initiator service keeps (its registry and memory) ----
@@ -269,6 +290,27 @@ __declspec(dllexport) BOOL WINAPI
     VaSimDiskIoctl(const WCHAR *path, DWORD access, DWORD code, void *in, DWORD inlen, void *out,
                    DWORD outlen, DWORD *got);
 
+/* The volume calls of the same seam (sim-volume.c): the simulated volumes
+ * of the disks present and online, and the boot volume on PhysicalDrive0. */
+__declspec(dllexport) HANDLE WINAPI VaSimFindFirstVolumeW(WCHAR *name, DWORD len);
+__declspec(dllexport) BOOL WINAPI VaSimFindNextVolumeW(HANDLE h, WCHAR *name, DWORD len);
+__declspec(dllexport) BOOL WINAPI VaSimFindVolumeClose(HANDLE h);
+__declspec(dllexport) BOOL WINAPI
+    VaSimGetVolumePathNamesForVolumeNameW(const WCHAR *volume, WCHAR *paths, DWORD len,
+                                          DWORD *needed);
+
+/* IOCTL_VOLUME_GET_VOLUME_DISK_EXTENTS on "\\?\Volume{GUID}" for
+ * VaSimDiskIoctl (sim-volume.c). */
+DWORD sim_volume_ioctl(struct sim_call *c, const WCHAR *path, DWORD code, void *out, DWORD outlen,
+                       DWORD *got);
+
+/* The number of the disk present now for a LU, or 0xFFFFFFFF (sim-disk.c);
+ * online set to whether it is online. */
+ULONG sim_disk_of(struct sim_call *c, const char *iqn, unsigned lun, int *online);
+
+/* 1 when a configured volume lives on this LU (its layout is then GPT). */
+int sim_lu_has_volume(const struct sim_config *cfg, const char *iqn, unsigned lun);
+
 /* --- configuration (sim-config.c) ------------------------------------------- */
 
 /* Re-reads VA_SIM_* when they changed; 0, or -1 with why in err. Faults'
@@ -283,6 +325,8 @@ int sim_portal_down(const struct sim_config *cfg, const struct sim_addr *a);
 
 /* 1 when the stuck fault names this disk (sim-config.c) */
 int sim_disk_stuck(const struct sim_config *cfg, const char *iqn, unsigned lun);
+/* 1 when the no-id fault names this disk */
+int sim_disk_no_id(const struct sim_config *cfg, const char *iqn, unsigned lun);
 
 /* --- state (sim-state.c) ---------------------------------------------------- */
 
