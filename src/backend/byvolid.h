@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* /dev/disk/by-volume-id/<volume id> on Linux: udev makes the link, from
  * an index volattach keeps under /run (dist/udev/65-volattach.rules reads
- * it with IMPORT{file}); see docs/linux.md for why udev and not links of
+ * it with IMPORT{file}); see docs/stable-names.md for why udev and not links of
  * volattach's own. */
 #ifndef VOLATTACH_BACKEND_BYVOLID_H
 #define VOLATTACH_BACKEND_BYVOLID_H
