@@ -146,6 +146,7 @@ attach_text(const struct volume_set *set, const struct attach_report *rep)
                 printf("  size     %llu bytes (%s)%s\n", (unsigned long long)res->device.size_bytes,
                        human_size(res->device.size_bytes, hs, sizeof(hs)),
                        res->device.read_only ? ", read-only" : "");
+                report_disk_state_text(stdout, "  ", &res->device);
                 for (k = 0; k < res->npaths; k++) {
                         const struct attach_path *ap = &res->paths[k];
                         char portal[PORTAL_TEXT_MAX];
