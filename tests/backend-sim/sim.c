@@ -70,6 +70,12 @@ struct initiator {
         size_t batch_calls;   /* login_batch calls that logged in */
         int in_batch;         /* a login_batch is under way */
         size_t adds_in_batch; /* add_target calls while one was */
+        struct {
+                char path[32];
+                char id[VOLUME_ID_LEN + 1];
+        } tags[SIM_MAX]; /* device_tag's records; path "" free */
+        size_t tag_calls;
+        int tag_error; /* sim_set_tag_error */
 };
 
 static int
@@ -534,6 +540,52 @@ sim_set_readonly(struct initiator *s, const struct initiator_device *d, struct v
         return r;
 }
 
+/* One record per volume, as the real backends keep (the udev index, the
+ * registry): tagging a volume again moves it to the new device. */
+static int
+sim_device_tag(struct initiator *s, const char *volume_id, struct initiator_device *d,
+               struct va_err *err)
+{
+        size_t i, free_at = SIM_MAX;
+        int r = 0;
+
+        plat_mutex_lock(s->mu);
+        s->tag_calls++;
+        for (i = 0; i < SIM_MAX; i++) {
+                if (strcmp(s->tags[i].id, volume_id) == 0)
+                        s->tags[i].path[0] = s->tags[i].id[0] = '\0';
+                if (s->tags[i].path[0] == '\0' && free_at == SIM_MAX)
+                        free_at = i;
+        }
+        if (s->tag_error != 0 || free_at == SIM_MAX) {
+                r = va_err_set(err, s->tag_error != 0 ? -s->tag_error : VA_E_TOOBIG,
+                               "%s: no name by volume id", d->path);
+        } else {
+                (void)snprintf(s->tags[free_at].path, sizeof(s->tags[0].path), "%s", d->path);
+                (void)snprintf(s->tags[free_at].id, sizeof(s->tags[0].id), "%s", volume_id);
+                (void)snprintf(d->by_volume_id, sizeof(d->by_volume_id), "/dev/sim-by-id/%s",
+                               volume_id);
+        }
+        plat_mutex_unlock(s->mu);
+        return r;
+}
+
+static int
+sim_device_untag(struct initiator *s, const char *volume_id, const struct initiator_device *d,
+                 struct va_err *err)
+{
+        size_t i;
+
+        (void)d;
+        (void)err;
+        plat_mutex_lock(s->mu);
+        for (i = 0; i < SIM_MAX; i++)
+                if (strcmp(s->tags[i].id, volume_id) == 0)
+                        s->tags[i].path[0] = s->tags[i].id[0] = '\0';
+        plat_mutex_unlock(s->mu);
+        return 0;
+}
+
 static int
 sim_device_in_use(struct initiator *s, const struct initiator_device *d, char *why, size_t len,
                   struct va_err *err)
@@ -651,6 +703,8 @@ const struct initiator_ops initiator_sim_ops = {
         .multipath_assemble = sim_multipath_assemble,
         .set_readonly = sim_set_readonly,
         .multipath_ready = sim_multipath_ready,
+        .device_tag = sim_device_tag,
+        .device_untag = sim_device_untag,
 };
 
 static const struct initiator_ops sim_openiscsi_ops = {
@@ -663,6 +717,8 @@ static const struct initiator_ops sim_openiscsi_ops = {
         .set_readonly = sim_set_readonly,
         .multipath_ready = sim_multipath_ready,
         .login_batch = sim_login_batch,
+        .device_tag = sim_device_tag,
+        .device_untag = sim_device_untag,
 };
 
 static const struct initiator_ops sim_iscsidsc_ops = {
@@ -674,6 +730,8 @@ static const struct initiator_ops sim_iscsidsc_ops = {
         .set_readonly = sim_set_readonly,
         .multipath_ready = sim_multipath_ready,
         .max_host_lun = 255,
+        .device_tag = sim_device_tag,
+        .device_untag = sim_device_untag,
 };
 
 static const struct initiator_ops sim_bare_ops = {
@@ -841,4 +899,29 @@ sim_device_read_only(struct initiator *s, const char *path)
         struct sim_device *d = device_by_path(s, path);
 
         return d != NULL && d->read_only;
+}
+
+void
+sim_set_tag_error(struct initiator *s, int code)
+{
+        plat_mutex_lock(s->mu);
+        s->tag_error = code;
+        plat_mutex_unlock(s->mu);
+}
+
+size_t
+sim_tag_calls(struct initiator *s)
+{
+        return s->tag_calls;
+}
+
+const char *
+sim_tag_of(struct initiator *s, const char *volume_id)
+{
+        size_t i;
+
+        for (i = 0; i < SIM_MAX; i++)
+                if (strcmp(s->tags[i].id, volume_id) == 0)
+                        return s->tags[i].path;
+        return NULL;
 }

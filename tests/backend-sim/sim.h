@@ -59,6 +59,12 @@ size_t sim_adds_during_batch(struct initiator *ini);
 void sim_mark_in_use(struct initiator *ini, const char *device_path, int in_use);
 void sim_drop_sessions(struct initiator *ini);
 
+/* device_tag fails with code (negative); 0: it works. */
+void sim_set_tag_error(struct initiator *ini, int code);
+size_t sim_tag_calls(struct initiator *ini);
+/* The device path recorded for a volume id by device_tag, or NULL. */
+const char *sim_tag_of(struct initiator *ini, const char *volume_id);
+
 size_t sim_login_calls(struct initiator *ini);
 size_t sim_max_concurrent_logins(struct initiator *ini);
 size_t sim_session_count(struct initiator *ini);

@@ -403,6 +403,64 @@ TEST(detach_refuses_busy_device)
         initiator_sim_ops.close(ini);
 }
 
+/* The stable name (device_tag): recorded for each volume that attached,
+ * never for one that failed; a tagging failure leaves the volume attached
+ * without the name; detach forgets it. */
+TEST(device_tag_after_attach_untag_at_detach)
+{
+        struct initiator *ini = sim();
+        struct volume_set s;
+        struct attach_report rep;
+        struct attach_options o = opts();
+        struct attached_volume av;
+        struct va_err e;
+        char a[1024], b[1024];
+
+        ASSERT_OK(sim_add_target(ini, IQN_A, "127.0.0.1", 1, NULL, NULL, NULL, NULL));
+        ASSERT_OK(sim_add_target(ini, IQN_B, "127.0.0.1", 1, "guest", "targetsecret", NULL, NULL));
+        item(a, sizeof(a), "11111111-0000-0000-0000-000000000001", "127.0.0.1", IQN_A, 0, NULL,
+             NULL, NULL);
+        item(b, sizeof(b), "11111111-0000-0000-0000-000000000002", "127.0.0.1", IQN_B, 0, "guest",
+             "wrongsecret1", NULL);
+        (void)snprintf(doc, sizeof(doc), "{\"volumes\":[%s,%s]}", a, b);
+        ASSERT_OK(parse(&s, doc));
+        ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
+        ASSERT_EQ_INT(rep.v[0].status, ATTACH_OK);
+        ASSERT_EQ_INT(rep.v[1].status, ATTACH_FAILED);
+        ASSERT_EQ_INT(sim_tag_calls(ini), 1);
+        ASSERT_TRUE(sim_tag_of(ini, s.v[0].id) != NULL);
+        ASSERT_STREQ(sim_tag_of(ini, s.v[0].id), rep.v[0].device.path);
+        ASSERT_TRUE(sim_tag_of(ini, s.v[1].id) == NULL);
+        ASSERT_STREQ(rep.v[0].device.by_volume_id,
+                     "/dev/sim-by-id/11111111-0000-0000-0000-000000000001");
+        attach_report_free(&rep);
+
+        /* a rerun that cannot tag: still attached, without the name */
+        sim_set_tag_error(ini, -VA_E_TIMEOUT);
+        ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
+        ASSERT_EQ_INT(rep.v[0].status, ATTACH_OK);
+        ASSERT_STREQ(rep.v[0].device.by_volume_id, "");
+        sim_set_tag_error(ini, 0);
+        attach_report_free(&rep);
+        ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
+        ASSERT_TRUE(sim_tag_of(ini, s.v[0].id) != NULL);
+
+        memset(&av, 0, sizeof(av));
+        (void)snprintf(av.id, sizeof(av.id), "%s", s.v[0].id);
+        av.device = rep.v[0].device;
+        av.paths = calloc(1, sizeof(*av.paths));
+        av.npaths = 1;
+        av.paths[0].path = s.v[0].paths[0];
+        av.paths[0].device = rep.v[0].device;
+        va_err_clear(&e);
+        ASSERT_OK(detach_volume(&initiator_sim_ops, ini, &av, 0, &e));
+        ASSERT_TRUE(sim_tag_of(ini, s.v[0].id) == NULL);
+        attached_volume_clear(&av);
+        attach_report_free(&rep);
+        volume_set_free(&s);
+        initiator_sim_ops.close(ini);
+}
+
 TEST(transient_failures_retry_within_deadline)
 {
         struct initiator *ini = sim();

@@ -1098,7 +1098,8 @@ sc_disk_volumes() {
                 '^    volume \\\\\?\\Volume\{[0-9a-f-]+\}\\ E:\\ C:\\mnt\\data\\$'
 }
 
-# A disk that stays offline shows no volumes: Windows mounts none on it.
+# A disk that stays offline shows no volumes: Windows mounts none on it;
+# the same disk once online shows its volume.
 sc_disk_volumes_offline() {
         meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
         export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
@@ -1108,6 +1109,10 @@ sc_disk_volumes_offline() {
         want "exit 1" rc_is attach 1
         want "offline: no volumes" json attach.out \
                 'd["volumes"][0]["paths"][0]["device"]["online"] is False and d["volumes"][0]["paths"][0]["device"]["volumes"] == []'
+        unset VA_SIM_FAULT
+        va again --json --metadata "$(winpath "$sdir/meta.json")" attach
+        want "once it comes online, its volume E:" json again.out \
+                'd["volumes"][0]["device"]["online"] is True and [x["paths"] for x in d["volumes"][0]["device"]["volumes"]] == [["E:\\"]]'
 }
 
 # The volume id recorded for the disk: HKLM\SOFTWARE\volattach\Disks\<the
