@@ -601,6 +601,9 @@ disk_online(const struct disk_seam *s, struct initiator_device *d, int read_only
                                   "DISK_ATTRIBUTE_READ_ONLY, and the disk reports otherwise",
                                   d->path, read_only ? "writable" : "read-only",
                                   read_only ? "set" : "cleared");
+        /* the volumes of a disk that was offline appear only now (Windows
+         * mounts them as they arrive: one not there yet shows in status) */
+        volumes_into(s, d);
         return 0;
 }
 
