@@ -82,6 +82,21 @@ sim(void)
         return ini;
 }
 
+/* What the state file of a single-path volume attached as res holds. */
+static void
+attached_from(struct attached_volume *av, const struct volume *v, const struct attach_result *res)
+{
+        memset(av, 0, sizeof(*av));
+        (void)snprintf(av->id, sizeof(av->id), "%s", v->id);
+        av->device = res->device;
+        av->paths = calloc(1, sizeof(*av->paths));
+        av->npaths = av->paths != NULL;
+        if (av->paths != NULL) {
+                av->paths[0].path = v->paths[0];
+                av->paths[0].device = res->device;
+        }
+}
+
 TEST(single_volume_and_rerun)
 {
         struct initiator *ini = sim();
@@ -383,13 +398,7 @@ TEST(detach_refuses_busy_device)
         ASSERT_OK(parse(&s, doc));
         ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
         sim_mark_in_use(ini, rep.v[0].device.path, 1);
-        memset(&av, 0, sizeof(av));
-        (void)snprintf(av.id, sizeof(av.id), "%s", s.v[0].id);
-        av.device = rep.v[0].device;
-        av.paths = calloc(1, sizeof(*av.paths));
-        av.npaths = 1;
-        av.paths[0].path = s.v[0].paths[0];
-        av.paths[0].device = rep.v[0].device;
+        attached_from(&av, &s.v[0], &rep.v[0]);
         va_err_clear(&e);
         ASSERT_ERR(detach_volume(&initiator_sim_ops, ini, &av, 0, &e), VA_E_BUSY);
         ASSERT_CONTAINS(e.msg, "--force");
@@ -445,13 +454,7 @@ TEST(device_tag_after_attach_untag_at_detach)
         ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
         ASSERT_TRUE(sim_tag_of(ini, s.v[0].id) != NULL);
 
-        memset(&av, 0, sizeof(av));
-        (void)snprintf(av.id, sizeof(av.id), "%s", s.v[0].id);
-        av.device = rep.v[0].device;
-        av.paths = calloc(1, sizeof(*av.paths));
-        av.npaths = 1;
-        av.paths[0].path = s.v[0].paths[0];
-        av.paths[0].device = rep.v[0].device;
+        attached_from(&av, &s.v[0], &rep.v[0]);
         va_err_clear(&e);
         ASSERT_OK(detach_volume(&initiator_sim_ops, ini, &av, 0, &e));
         ASSERT_TRUE(sim_tag_of(ini, s.v[0].id) == NULL);

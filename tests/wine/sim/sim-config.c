@@ -568,28 +568,29 @@ sim_portal_down(const struct sim_config *cfg, const struct sim_addr *a)
         return 0;
 }
 
-int
-sim_disk_stuck(const struct sim_config *cfg, const char *iqn, unsigned lun)
+/* 1 when a fault's "iqn[/lun]" list names this LU (lun -1: all of them) */
+static int
+lu_listed(const char (*iqns)[SIM_NAME_MAX], const int *luns, size_t n, const char *iqn,
+          unsigned lun)
 {
         size_t i;
 
-        for (i = 0; i < cfg->faults.nstuck; i++)
-                if (sim_streqi(cfg->faults.stuck[i], iqn) &&
-                    (cfg->faults.stuck_lun[i] < 0 || (unsigned)cfg->faults.stuck_lun[i] == lun))
+        for (i = 0; i < n; i++)
+                if (sim_streqi(iqns[i], iqn) && (luns[i] < 0 || (unsigned)luns[i] == lun))
                         return 1;
         return 0;
 }
 
 int
+sim_disk_stuck(const struct sim_config *cfg, const char *iqn, unsigned lun)
+{
+        return lu_listed(cfg->faults.stuck, cfg->faults.stuck_lun, cfg->faults.nstuck, iqn, lun);
+}
+
+int
 sim_disk_no_id(const struct sim_config *cfg, const char *iqn, unsigned lun)
 {
-        size_t i;
-
-        for (i = 0; i < cfg->faults.nno_id; i++)
-                if (sim_streqi(cfg->faults.no_id[i], iqn) &&
-                    (cfg->faults.no_id_lun[i] < 0 || (unsigned)cfg->faults.no_id_lun[i] == lun))
-                        return 1;
-        return 0;
+        return lu_listed(cfg->faults.no_id, cfg->faults.no_id_lun, cfg->faults.nno_id, iqn, lun);
 }
 
 int
