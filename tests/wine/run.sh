@@ -703,13 +703,24 @@ sc_fault_portal_down() {
         want "bounded: under 60 s" [ $((t1 - t0)) -lt 60 ]
 }
 
+# MSiSCSI stopped with start type "demand", as on a fresh image, whatever
+# an earlier scenario left (an attach sets it running and automatic).
+# Wine's sc has no working config: stop, delete and create it again, as
+# wine-env.sh does.
+msiscsi_stopped_demand() {
+        quiet wine sc stop MSiSCSI
+        quiet wine sc delete MSiSCSI
+        quiet wine sc create MSiSCSI binPath= 'C:\volattach-test\fake_msiscsi.exe' start= demand ||
+                problems="$problems
+      - could not re-create the fake MSiSCSI service"
+}
+
 # MSiSCSI is stopped when volattach starts: it is started (and set to
 # automatic) through the SCM before anything else.
 sc_fault_service_stopped() {
         meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
         export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
-        quiet wine sc stop MSiSCSI
-        quiet wine sc config MSiSCSI start= demand
+        msiscsi_stopped_demand
         va attach --json --metadata "$(winpath "$sdir/meta.json")" attach
         want "exit 0" rc_is attach 0
         wine sc query MSiSCSI 2>/dev/null | tr -d '\r' >"$sdir/svc.query"
@@ -954,6 +965,9 @@ sc_check() {
                 problems=" needs the run's network namespace (root, unshare, ip): its portals are not on loopback"
                 return 77
         fi
+        # the state it expects, whatever scenario ran before (an attach
+        # leaves MSiSCSI running and automatic)
+        msiscsi_stopped_demand
         listener_start
         meta "$sdir/meta.json" "$INI" \
                 "$(vol $U1 $T1 127.0.0.1:$lport 0 | sed 's/"access_mode": "rw"/"access_mode": "ro"/')" \
