@@ -92,7 +92,11 @@ item_diag(struct item *it, int level, const char *key, const char *fmt, ...)
         (void)vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         item_prefix(it, key, prefix, sizeof(prefix));
-        if (diag_add(&it->set->diags, level, "%s: %s", prefix, msg) < 0)
+        if (diag_add_at(&it->set->diags, level,
+                        level <= VA_LOG_ERR                      ? "invalid_item"
+                        : strcmp(key, "driver_volume_type") == 0 ? "unsupported_volume"
+                                                                 : "item_warning",
+                        it->where, it->id, key, "%s: %s", prefix, msg) < 0)
                 it->nomem = 1;
 }
 
@@ -174,8 +178,14 @@ lun_parse(struct item *it, const char *key, const cJSON *j, unsigned *out)
                         return -1;
                 }
                 if (d > LUN_MAX) {
-                        item_error(it, key, "%.0f is out of range 0..%d", d > 1e15 ? 1e15 : d,
-                                   LUN_MAX);
+                        /* below 1e21 a double prints every integer digit, so
+                         * an integer written in the document (2^64, 2^63,
+                         * 2^32: all exact as doubles) reads back as written;
+                         * a bigger one is shown in exponent form, bounded */
+                        if (d < 1e21)
+                                item_error(it, key, "%.0f is out of range 0..%d", d, LUN_MAX);
+                        else
+                                item_error(it, key, "%g is out of range 0..%d", d, LUN_MAX);
                         return -1;
                 }
                 *out = (unsigned)d;
@@ -927,13 +937,14 @@ volumes_key(struct volume_set *set, const char *docname, const char *prefix, con
         (void)snprintf(listname, sizeof(listname), "%svolumes", prefix);
         if (vols == NULL) {
                 if (absent_is_notice)
-                        (void)diag_add(&set->diags, VA_LOG_NOTICE, "%s: no volumes in metadata",
-                                       docname);
+                        (void)diag_add_at(&set->diags, VA_LOG_NOTICE, "no_volumes", docname, NULL,
+                                          listname, "%s: no volumes in metadata", docname);
                 return 0;
         }
         if (cJSON_IsNull(vols)) {
-                (void)diag_add(&set->diags, VA_LOG_WARNING,
-                               "%s: %s is null; treated as absent (no volumes)", docname, listname);
+                (void)diag_add_at(&set->diags, VA_LOG_WARNING, "volumes_null", docname, NULL,
+                                  listname, "%s: %s is null; treated as absent (no volumes)",
+                                  docname, listname);
                 return 0;
         }
         if (!cJSON_IsArray(vols))

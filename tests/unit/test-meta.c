@@ -269,7 +269,7 @@ TEST(luns_and_addressing)
         ASSERT_EQ_INT(s.v[0].paths[0].lun, 255);
         ASSERT_CONTAINS(diags(&s), "volumes[0] (ee2201a1-938f-4896-9f84-069e21e8c7bd): "
                                    "data.target_lun: must not be negative");
-        ASSERT_CONTAINS(diags(&s), "data.target_lun: 1000000000000000 is out of range");
+        ASSERT_CONTAINS(diags(&s), "data.target_lun: 18446744073709551616 is out of range");
         ASSERT_CONTAINS(diags(&s), "data.target_lun: must be an integer, not a fraction");
         ASSERT_CONTAINS(diags(&s), "data.target_lun: 'abc' is not a number");
         volume_set_free(&s);

@@ -164,6 +164,7 @@ world_free(struct world *w)
 {
         ms_free(&w->ms);
         reconcile_memory_free(&w->mem);
+        reconcile_outcome_free(&w->out);
         vclock_free(&w->vc);
         initiator_sim_ops.close(w->ini);
 }
