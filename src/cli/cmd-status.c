@@ -391,6 +391,11 @@ cmd_status_exec(struct cli *c)
                        "attached but not wanted\n",
                        st.count[VS_ATTACHED], st.count[VS_DEGRADED], st.count[VS_MISSING],
                        st.count[VS_FAILED], st.count[VS_UNWANTED]);
+                if (meta_ok &&
+                    st.count[VS_DEGRADED] + st.count[VS_MISSING] + st.count[VS_FAILED] > 0)
+                        printf("'volattach attach' re-establishes what is missing.\n");
+                if (st.count[VS_UNWANTED] > 0)
+                        printf("'volattach detach ID' detaches a volume no longer wanted.\n");
         }
 out:
         sum = cJSON_AddObjectToObject(root, "summary");

@@ -255,9 +255,16 @@ json.dump(d, open(sys.argv[2], "w"), indent=1)' "$root/tests/fixtures/metadata/0
         want "rerun exit 0" rc_is again 0
         want "rerun --json: the session reused" json again.out \
                 'd["summary"]["attached"] == 1 and d["volumes"][0]["paths"][0]["session_reused"]'
-        va status --json status
-        want "status --json: healthy" json status.out \
-                'd["volumes"][0]["health"] == "healthy" and d["volumes"][0]["device"]["path"] == "\\\\.\\PhysicalDrive1"'
+        va status --json --metadata "$(winpath "$sdir/meta.json")" status
+        want "status --json: attached" json status.out \
+                'd["volumes"][0]["status"] == "attached" and d["volumes"][0]["device"]["path"] == "\\\\.\\PhysicalDrive1"'
+        # the run's document, where Windows keeps state (ProgramData)
+        rf="$drive_c/ProgramData/volattach/result.json"
+        want "result.json in ProgramData" [ -f "$rf" ]
+        cp "$rf" "$sdir/result.out" 2>/dev/null || : >"$sdir/result.out"
+        want "result.json: the last attach, valid" json result.out \
+                'd["schema_version"] == 1 and d["command"] == "attach" and d["volumes"][0]["status"] == "attached"'
+        want "result.json holds no secret" hasnt result.out targetsecret
 }
 
 sc_no_auth() {
@@ -388,9 +395,10 @@ sc_detach() {
         want "detach 2: exit 0" rc_is d2 0
         want "detach 2: logged out" trace_has 'LogoutIScsiTarget\(.*= 0x00000000'
         want "detach 2: persistent login removed" trace_has "RemoveIScsiPersistentTargetW\(target=$T1 .*= 0x00000000"
-        va status --json status
-        want "status: nothing attached" json status.out 'd["volumes"] == []'
-        VA_SIM_REBOOT=1 va boot --json status
+        va status --json --metadata "$(winpath "$sdir/meta.json")" status
+        want "status: both unwanted volumes detached, nothing attached" json status.out \
+                'all(v["status"] != "attached" for v in d["volumes"])'
+        VA_SIM_REBOOT=1 va boot --json --metadata "$(winpath "$sdir/meta.json")" status
         want "after a reboot nothing comes back" hasnt trace ' - restore '
         va d3 detach --all
         want "detach --all with nothing left: exit 0" rc_is d3 0
@@ -402,10 +410,10 @@ sc_reboot() {
         meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.1:3260 0)"
         export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1"
         va attach --metadata "$(winpath "$sdir/meta.json")" attach
-        VA_SIM_REBOOT=1 va status --json status
+        VA_SIM_REBOOT=1 va status --json --metadata "$(winpath "$sdir/meta.json")" status
         want "trace: reboot and two restored logins" [ "$(trace_count " - restore .* = 0x00000000")" = 2 ]
-        want "status: both healthy after the reboot" json status.out \
-                'len(d["volumes"]) == 2 and all(v["health"] == "healthy" for v in d["volumes"])'
+        want "status: both attached after the reboot" json status.out \
+                'len(d["volumes"]) == 2 and all(v["status"] == "attached" for v in d["volumes"])'
         va again --json --metadata "$(winpath "$sdir/meta.json")" attach
         want "rerun after the reboot: exit 0, sessions reused" json again.out \
                 'd["summary"]["attached"] == 2 and all(p["session_reused"] for v in d["volumes"] for p in v["paths"])'
@@ -415,15 +423,16 @@ sc_reboot() {
 sc_status() {
         meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
         export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
-        va empty status
-        want "empty status" has empty.out '^No volumes attached by volattach\.$'
+        va empty status --metadata "$(winpath "$sdir/meta.json")"
+        want "empty status: wanted, missing" has empty.out "^Volume $U1: missing"
+        want "empty status: exit 1" rc_is empty 1
         va attach --metadata "$(winpath "$sdir/meta.json")" attach
-        va text status
-        want "text: volume and disk" has text.out "^Volume $U1: \\\\\\\\\.\\\\PhysicalDrive[0-9]+$"
+        va text status --metadata "$(winpath "$sdir/meta.json")"
+        want "text: volume and disk" has text.out "^Volume $U1: attached \\\\\\\\\.\\\\PhysicalDrive[0-9]+ "
         want "text: session up" has text.out "127\.0\.0\.1:3260 $T1 LUN 0: session [0-9a-f-]+ up"
-        VA_SIM_FAULT="session-down=$T1" va down --json status
-        want "json: a session in recovery is not healthy" json down.out \
-                'd["volumes"][0]["health"] != "healthy" and d["summary"]["exit_status"] != 0'
+        VA_SIM_FAULT="session-down=$T1" va down --json status --metadata "$(winpath "$sdir/meta.json")"
+        want "json: a session in recovery is not attached" json down.out \
+                'd["volumes"][0]["status"] != "attached" and d["summary"]["exit_status"] != 0'
 }
 
 # The metadata service through WinHTTP, from a real HTTP server on
@@ -565,8 +574,8 @@ sc_service() {
         cp "$log" "$sdir/service.log" 2>/dev/null || : >"$sdir/service.log"
         want "the service runs watch" has service.log 'watching .*meta.json every 10 s'
         want "its first round attached at boot" has service.log "notice: volume $U1 attached: "
-        va status --json status
-        want "status after boot: attached" json status.out 'len(d["volumes"]) == 1 and d["volumes"][0]["health"] == "healthy"'
+        va status --json --metadata "$(winpath "$sdir/meta.json")" status
+        want "status after boot: attached" json status.out 'len(d["volumes"]) == 1 and d["volumes"][0]["status"] == "attached"'
         # uninstall stops it (SERVICE_CONTROL_STOP): watch ends between rounds
         va uninstall service uninstall
         kill "$hpid" 2>/dev/null
@@ -732,9 +741,9 @@ sc_fault_killed_rerun() {
         va rerun --json --metadata "$(winpath "$sdir/meta.json")" attach
         want "rerun: exit 0" rc_is rerun 0
         want "rerun: all three attached" json rerun.out 'd["summary"]["attached"] == 3'
-        va status --json status
-        want "status: three volumes, one path each, healthy" json status.out \
-                'len(d["volumes"]) == 3 and all(v["health"] == "healthy" and len(v["paths"]) == 1 for v in d["volumes"])'
+        va status --json --metadata "$(winpath "$sdir/meta.json")" status
+        want "status: three volumes, one path each, attached" json status.out \
+                'len(d["volumes"]) == 3 and all(v["status"] == "attached" and len(v["paths"]) == 1 for v in d["volumes"])'
 }
 
 # The target drops the session (recovery): status says so; once it is back,
@@ -767,8 +776,20 @@ sc_watch() {
         want "round 1: exit 0" rc_is w1 0
         want "round 1: volume 1 attached, at notice level" has w1.err "notice: volume $U1 attached: .+PhysicalDrive[0-9]+"
         meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.1:3260 0)"
-        va w2 --interval 1 --rounds 2 --metadata "$m" watch
+        va w2 --json --interval 1 --rounds 2 --metadata "$m" watch
         want "added: volume 2 attached" has w2.err "notice: volume $U2 attached"
+        # each round: one JSON line on stdout, and the same in ProgramData's result.json
+        want "--json: one document per round" [ "$(wc -l <"$sdir/w2.out")" = 2 ]
+        head -n 1 "$sdir/w2.out" >"$sdir/w2.first"
+        tail -n 1 "$sdir/w2.out" >"$sdir/w2.last"
+        want "--json: round 1 attached volume 2, kept volume 1" json w2.first \
+                'd["command"] == "watch" and d["round"] == 1 and sorted((v["id"], v["status"]) for v in d["volumes"]) == [("'$U1'", "kept"), ("'$U2'", "attached")]'
+        want "--json: round 2 kept both" json w2.last \
+                'd["round"] == 2 and [v["status"] for v in d["volumes"]] == ["kept", "kept"] and d["summary"]["exit_status"] == 0'
+        cp "$drive_c/ProgramData/volattach/result.json" "$sdir/w2.result" 2>/dev/null || : >"$sdir/w2.result"
+        want "result.json is the last round's document" \
+                python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' \
+                "$sdir/w2.last" "$sdir/w2.result"
         want "added: volume 1 not attached again" hasnt w2.err "volume $U1 attached"
         want "added: one login each" [ "$(trace_count "LoginIScsiTargetW\(target=$T1 .*persistent=0.*= 0x00000000")" = 1 ]
         # both leave; volume 2's disk is in use; volume 3 comes
@@ -782,8 +803,9 @@ sc_watch() {
         want "removed: volume 1's persistent login removed" trace_has "RemoveIScsiPersistentTargetW\(target=$T1 .*= 0x00000000"
         want "in use: reported in each of rounds 2-4" [ "$(grep -c "notice: volume $U2: gone from the metadata, but .* is still in use" "$sdir/w3.err")" = 3 ]
         want "in use: never forced, its persistent login kept" hasnt trace "RemoveIScsiPersistentTargetW\(target=$T2 "
-        va st1 --json status
-        want "status: volumes 2 and 3" json st1.out "sorted(v['id'] for v in d['volumes']) == ['$U2', '$U3']"
+        va st1 --json --metadata "$m" status
+        want "status: volume 3 attached, volume 2 attached but no longer wanted" json st1.out \
+                "sorted((v['id'], v['status']) for v in d['volumes']) == [('$U2', 'unwanted'), ('$U3', 'attached')] and d['summary']['exit_status'] == 1"
 
         # the metadata service: a real HTTP server, its answer switched per phase
         metaserver_start
@@ -801,9 +823,9 @@ sc_watch() {
         va h-gone --interval 1 --rounds 3 --http-attempts 1 --metadata "$url" watch
         want "server gone: nothing changes, said" has h-gone.err "cannot read metadata.*nothing changes"
         want "server gone: nothing detached" hasnt h-gone.err "detached"
-        va st2 --json status
-        want "status: still volumes 2 and 3, healthy" json st2.out \
-                "sorted(v['id'] for v in d['volumes']) == ['$U2', '$U3'] and all(v['health'] == 'healthy' for v in d['volumes'])"
+        va st2 --json --metadata "$m" status
+        want "status: still volumes 2 and 3, both up" json st2.out \
+                "sorted((v['id'], v['status']) for v in d['volumes']) == [('$U2', 'unwanted'), ('$U3', 'attached')] and all(v['paths_up'] == 1 for v in d['volumes'])"
         want "the service was asked every round" [ "$(grep -c "^/live/openstack/latest/meta_data.json " "$sdir/http.log")" -ge 9 ]
 
         # killed in the middle of a round that attaches two volumes, then a restart
@@ -815,9 +837,9 @@ sc_watch() {
         va w4 --interval 1 --rounds 3 --metadata "$m" watch
         want "restart: exit 0" rc_is w4 0
         want "restart: volume 2 (unused now) detached" has w4.err "notice: volume $U2 detached"
-        va st3 --json status
-        want "restart: volumes 1 and 3 healthy, one path each" json st3.out \
-                "sorted(v['id'] for v in d['volumes']) == ['$U1', '$U3'] and all(v['health'] == 'healthy' and len(v['paths']) == 1 for v in d['volumes'])"
+        va st3 --json --metadata "$m" status
+        want "restart: volumes 1 and 3 attached, one path each, all well" json st3.out \
+                "sorted(v['id'] for v in d['volumes']) == ['$U1', '$U3'] and all(v['status'] == 'attached' and len(v['paths']) == 1 for v in d['volumes']) and d['summary']['exit_status'] == 0"
         want "restart: one live session per target" [ "$(trace_count "LoginIScsiTargetW\(target=$T3 .*persistent=0.*= 0x00000000")" = 1 ]
 }
 
@@ -867,9 +889,10 @@ sc_disk_denied() {
         want "exit 1" rc_is attach 1
         want "failed, access denied named, administrator hinted" json attach.out \
                 'd["volumes"][0]["status"] == "failed" and "administrator" in d["volumes"][0]["error"] and "administrator" in d["volumes"][0]["hint"]'
-        va st --json status
-        want "status: offline, read-only" json st.out \
-                'd["volumes"] == [] or (d["volumes"][0]["paths"][0]["online"] is False and d["volumes"][0]["paths"][0]["read_only"] is True)'
+        va st --json status --metadata "$(winpath "$sdir/meta.json")"
+        # the session is up, the disk there but offline: degraded, not attached
+        want "status: degraded, the disk offline and read-only" json st.out \
+                'd["volumes"][0]["status"] == "degraded" and d["summary"]["exit_status"] == 1 and d["volumes"][0]["paths"][0]["device"]["online"] is False and d["volumes"][0]["paths"][0]["device"]["read_only"] is True'
 }
 
 # A disk that refuses to come online (the set succeeds, the read-back still
