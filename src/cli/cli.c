@@ -188,14 +188,18 @@ static const char intro_text[] =
 
 static const char exit_text[] =
     "Exit status:\n"
-    "  0  everything asked for was done, or there was nothing to do\n"
+    "  0  everything asked for was done, or there was nothing to do (detach: the\n"
+    "     volume was already gone); status: every wanted volume attached\n"
     "  1  some volumes failed or were rejected; the others were attached\n"
-    "     (check: some check failed)\n"
+    "     (check: some check failed; status: a volume degraded, missing, failed,\n"
+    "     or attached but no longer wanted)\n"
     "  2  usage error, or a configuration file line that is wrong\n"
     "  3  the metadata is unusable as a whole (not JSON, too big, duplicate keys,\n"
     "     volumes not a list): nothing was attempted\n"
-    "  4  environment error: no metadata source, not privileged, no initiator,\n"
-    "     a configuration file others may write\n"
+    "  4  environment error: no metadata source (or a 404 from a URL given), not\n"
+    "     privileged, no initiator, a configuration file others may write\n"
+    "\n"
+    "--json prints one document of the contract in docs/json.md, failures included.\n"
     "\n"
     "CHAP secrets are never printed, logged, or passed on a command line.\n";
 
