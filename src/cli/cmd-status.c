@@ -308,6 +308,39 @@ recorded_report(struct status_run *st, const char *state_dir, const char *id, in
         attached_volume_clear(&av);
 }
 
+/* Every session the initiator has, volattach's or not: what the OS has
+ * even when no metadata says what should be there. */
+static void
+sessions_report(const struct status_run *st, cJSON *root, int text)
+{
+        cJSON *a = st->c->json ? cJSON_AddArrayToObject(root, "sessions") : NULL;
+        size_t i;
+
+        if (text && !st->c->json)
+                printf("Sessions on the host: %zu\n", st->nsessions);
+        for (i = 0; i < st->nsessions; i++) {
+                const struct initiator_session *s = &st->sessions[i];
+                char portal[PORTAL_TEXT_MAX];
+
+                (void)portal_format(&s->portal, portal, sizeof(portal));
+                if (a != NULL) {
+                        cJSON *o = cJSON_CreateObject();
+
+                        if (o == NULL)
+                                break;
+                        (void)cJSON_AddStringToObject(o, "session", s->handle);
+                        (void)cJSON_AddStringToObject(o, "portal", portal);
+                        (void)cJSON_AddStringToObject(o, "target_iqn", s->iqn);
+                        (void)cJSON_AddStringToObject(o, "session_state",
+                                                      session_state_name(s->state));
+                        (void)cJSON_AddItemToArray(a, o);
+                } else if (text) {
+                        printf("  session %s %s %s: %s\n", s->handle, portal, s->iqn,
+                               session_state_name(s->state));
+                }
+        }
+}
+
 static int
 wanted_has(const struct volume_set *set, const char *id)
 {
@@ -380,6 +413,7 @@ cmd_status_exec(struct cli *c)
         for (i = 0; i < n; i++)
                 if (!meta_ok || !wanted_has(&set, ids[i]))
                         recorded_report(&st, state_dir, ids[i], meta_ok ? 0 : -1);
+        sessions_report(&st, root, !meta_ok);
         if (st.count[VS_DEGRADED] + st.count[VS_MISSING] + st.count[VS_FAILED] +
                 st.count[VS_UNWANTED] >
             0)

@@ -752,13 +752,13 @@ sc_fault_session_dropped() {
         meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
         export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
         va attach --metadata "$(winpath "$sdir/meta.json")" attach
-        VA_SIM_FAULT="session-down=$T1" va down status
+        VA_SIM_FAULT="session-down=$T1" va down --metadata "$(winpath "$sdir/meta.json")" status
         want "status: exit 1 while down" rc_is down 1
         want "status: says what to do" has down.out "volattach attach"
         va heal --json --metadata "$(winpath "$sdir/meta.json")" attach
         want "rerun: exit 0" rc_is heal 0
-        va up --json status
-        want "status: healthy again" json up.out 'd["volumes"][0]["health"] == "healthy"'
+        va up --json --metadata "$(winpath "$sdir/meta.json")" status
+        want "status: attached again" json up.out 'd["volumes"][0]["status"] == "attached" and d["summary"]["exit_status"] == 0'
 }
 
 # watch, the rounds of lab 1140 against the simulator: a volume added is
@@ -857,10 +857,10 @@ sc_disk_online() {
                 trace_has 'DiskIoctl\(access=rw code=7c0f4 disk=1 version=40 persist=1 attrs=0 mask=3\) = 0x00000000'
         want "read back online and writable" json attach.out \
                 'd["volumes"][0]["device"]["online"] is True and d["volumes"][0]["device"]["read_only"] is False'
-        va st --json status
+        va st --json --metadata "$(winpath "$sdir/meta.json")" status
         want "status --json: online, writable, raw" json st.out \
-                'd["volumes"][0]["paths"][0]["online"] is True and d["volumes"][0]["paths"][0]["read_only"] is False and d["volumes"][0]["paths"][0]["partition_style"] == "raw"'
-        va text status
+                'd["volumes"][0]["paths"][0]["device"]["online"] is True and d["volumes"][0]["paths"][0]["device"]["read_only"] is False and d["volumes"][0]["paths"][0]["device"]["partition_style"] == "raw"'
+        va text --metadata "$(winpath "$sdir/meta.json")" status
         want "status text: online, read-write, raw" has text.out \
                 "PhysicalDrive1 \(online, read-write, raw\)$"
 }
@@ -874,9 +874,9 @@ sc_disk_ro() {
         want "never online and writable: one set, read-only kept" \
                 trace_has 'DiskIoctl\(access=rw code=7c0f4 disk=1 version=40 persist=1 attrs=2 mask=3\) = 0x00000000'
         want "no set ever clears read-only" hasnt trace 'code=7c0f4 .*attrs=0 mask=(2|3)'
-        va st --json status
+        va st --json --metadata "$(winpath "$sdir/meta.json")" status
         want "status: online, read-only" json st.out \
-                'd["volumes"][0]["paths"][0]["online"] is True and d["volumes"][0]["paths"][0]["read_only"] is True'
+                'd["volumes"][0]["paths"][0]["device"]["online"] is True and d["volumes"][0]["paths"][0]["device"]["read_only"] is True'
 }
 
 # Not elevated: the disk opens only without access rights, so the set is
@@ -920,10 +920,10 @@ sc_disk_reboot() {
         export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1"
         va attach --metadata "$(winpath "$sdir/meta.json")" attach
         want "exit 0" rc_is attach 0
-        VA_SIM_REBOOT=1 va st --json status
+        VA_SIM_REBOOT=1 va st --json --metadata "$(winpath "$sdir/meta.json")" status
         want "trace: a reboot" trace_has ' - reboot '
         want "after the reboot: rw online and writable, ro online and read-only" json st.out \
-                'sorted((v["id"], v["paths"][0]["online"], v["paths"][0]["read_only"]) for v in d["volumes"]) == [("'$U1'", True, False), ("'$U2'", True, True)]'
+                'sorted((v["id"], v["paths"][0]["device"]["online"], v["paths"][0]["device"]["read_only"]) for v in d["volumes"]) == [("'$U1'", True, False), ("'$U2'", True, True)]'
 }
 
 # listener_start: a TCP listener on 127.0.0.1 that accepts and says
