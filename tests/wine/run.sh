@@ -29,6 +29,7 @@ dev="$out/dev"
 run="$out/run"
 exe_dir="$root/build-windows"
 exe="$exe_dir/volattach.exe"
+schema="$root/docs/volattach.schema.json"
 passed=0
 failed=0
 skipped=0
@@ -121,9 +122,14 @@ hasnt() { ! grep -qE -- "$2" "$sdir/$1"; }
 trace_has() { grep -qE -- "$1" "$sdir/trace"; }
 trace_count() { grep -cE -- "$1" "$sdir/trace" 2>/dev/null || true; }
 # json FILE EXPR: EXPR (Python, the document is d) is true
+# json FILE EXPR: FILE is one document of the contract (docs/volattach.schema.json,
+# python3-jsonschema) and EXPR holds for it (d)
 json() {
-        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
-                "$sdir/$1" "$2" 2>/dev/null
+        python3 -c 'import json,sys,jsonschema
+d=json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator(json.load(open(sys.argv[3]))).validate(d)
+sys.exit(0 if eval(sys.argv[2]) else 1)' \
+                "$sdir/$1" "$2" "$schema" 2>/dev/null
 }
 
 # secret S: remembered, to prove at the end that it appears nowhere
