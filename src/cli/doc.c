@@ -138,18 +138,6 @@ doc_errors_count(void)
         return errs.n;
 }
 
-const char *
-doc_error_text(const char *code, const char *volume)
-{
-        size_t i;
-
-        for (i = 0; i < errs.n; i++)
-                if (strcmp(errs.v[i].code, code) == 0 && errs.v[i].volume != NULL &&
-                    volume != NULL && strcmp(errs.v[i].volume, volume) == 0)
-                        return errs.v[i].text;
-        return NULL;
-}
-
 cJSON *
 doc_new(const char *command)
 {

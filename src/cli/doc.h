@@ -27,9 +27,9 @@ void doc_error(int level, const char *code, const char *source, const char *key,
 void doc_error_quiet(int level, const char *code, const char *source, const char *key,
                      const char *volume, const char *fmt, ...)
     __attribute__((format(VA_PRINTF_FORMAT, 6, 7)));
-/* Logs every diagnostic at its level (at or above min_level: a watch says
- * an unchanged document's again only at debug) and records those at
- * warning or above. */
+/* Logs every diagnostic at its level, or at log_level_override when that
+ * is not negative (a watch says an unchanged document's again only at
+ * debug), and records those at warning or above. */
 void doc_diags(const struct diag_list *d, int log_level_override);
 /* Forgets the errors collected so far (a watch round starts afresh). */
 void doc_errors_reset(void);
@@ -37,8 +37,6 @@ size_t doc_errors_count(void);
 /* Drops the errors recorded after the first n (a look-up whose failure is
  * not the run's). */
 void doc_errors_truncate(size_t n);
-/* The text of the first recorded error with this code and volume, or NULL. */
-const char *doc_error_text(const char *code, const char *volume);
 
 /* {"schema_version": 1, "command": command} */
 cJSON *doc_new(const char *command);

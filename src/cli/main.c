@@ -72,11 +72,12 @@ main(int argc, char **argv)
                 FILE *f = fopen(c.log_file, "ae");
 
                 if (f == NULL) {
+                        const char *why = strerror(errno);
+
                         fprintf(stderr, "volattach: cannot open log file '%s': %s\n", c.log_file,
-                                strerror(errno));
+                                why);
                         doc_error_quiet(VA_LOG_ERR, "log_file_unusable", c.log_file, NULL, NULL,
-                                        "cannot open log file '%s': %s", c.log_file,
-                                        strerror(errno));
+                                        "cannot open log file '%s': %s", c.log_file, why);
                         return finish(&c, EXIT_ENV);
                 }
                 va_log_add_tee(file_sink, f);
