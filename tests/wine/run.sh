@@ -455,7 +455,9 @@ sc_metadata_http() {
         want "exit 0" rc_is attach 0
         want "attached from the service" has attach.out "^Volume $U1 attached"
         want "retried the 500s" grep -q '^/flaky/openstack/latest/meta_data.json 3$' "$sdir/http.log"
-        want "404: no metadata, nothing to do" rc_is missing 0
+        # a URL given explicitly that answers 404 is a mistake, not "no metadata"
+        want "404 of a URL given: exit 4, said" rc_is missing 4
+        want "404 of a URL given: the error names it" has missing.err "answered 404.*URL given"
 }
 
 # Config drives: a volume labelled config-2 with a drive letter (found by
@@ -486,7 +488,7 @@ sc_configdrive() {
         va raw --json --metadata "configdrive:$(winpath "$sdir/cd.iso")" attach
         want "iso9660 read raw: exit 0" rc_is raw 0
         want "iso9660 read raw: attached, origin named" json raw.out \
-                'd["summary"]["attached"] == 1 and "cd.iso" in d["metadata"]'
+                'd["summary"]["attached"] == 1 and "cd.iso" in d["metadata"]["origin"]'
 }
 
 # A config-drive tree must not lead out of itself through a link. Wine 8
