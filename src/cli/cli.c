@@ -572,8 +572,8 @@ config_entry_apply(struct cli *c, struct parse *p, const char *file, const struc
                 sect = entry_find(e->section);
                 if (sect == NULL || sect->options == 0) {
                         config_err("config_invalid", file, e->section,
-                                   "%s:%u: [%s]: not a command with options", file,
-                                   e->section_line, e->section);
+                                   "%s:%u: [%s]: not a command with options", file, e->section_line,
+                                   e->section);
                         return -1;
                 }
         }

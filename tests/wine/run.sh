@@ -1048,7 +1048,7 @@ sc_config() {
         chmod 644 "$conf"
         va plan plan
         want "plan: metadata and --json from the file" json plan.out \
-                'd["metadata"].endswith("meta.json") and d["volumes"][0]["id"] == "'$U1'"'
+                'd["metadata"]["origin"].endswith("meta.json") and d["volumes"][0]["id"] == "'$U1'"'
         va flag --metadata "$(winpath "$sdir/other.json")" plan
         want "--metadata beats the file's" json flag.out \
                 'd["volumes"][0]["id"] == "'$U2'"'
