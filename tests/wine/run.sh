@@ -1108,23 +1108,23 @@ sc_disk_volumes() {
         export VA_SIM_VOLUMES="$T1/0=E:\\,C:\\mnt\\data\\;$T1/0=;$T2/0=$long\\x\\,$long\\y\\,$long\\z\\;$T3/0+$T3/1=G:\\"
         va attach --json --metadata "$(winpath "$sdir/meta.json")" attach
         want "exit 0" rc_is attach 0
-        va st --json status
+        va st --json --metadata "$(winpath "$sdir/meta.json")" status
         want "volume 1: two volumes, one with E: and a mount folder, one with none" json st.out \
-                '[[x["paths"] for x in v["paths"][0]["volumes"]] for v in d["volumes"] if v["id"] == "'$U1'"] == [[["E:\\", "C:\\mnt\\data\\"], []]]'
+                '[[x["paths"] for x in v["paths"][0]["device"]["volumes"]] for v in d["volumes"] if v["id"] == "'$U1'"] == [[["E:\\", "C:\\mnt\\data\\"], []]]'
         want "volume GUID paths" json st.out \
-                'all(x["name"].startswith("\\\\?\\Volume{") and x["name"].endswith("}\\") and len(x["name"]) == 49 for v in d["volumes"] for x in v["paths"][0]["volumes"])'
+                'all(x["name"].startswith("\\\\?\\Volume{") and x["name"].endswith("}\\") and len(x["name"]) == 49 for v in d["volumes"] for x in v["paths"][0]["device"]["volumes"])'
         want "volume 2: three long mount folders" json st.out \
-                '[[len(p) for p in v["paths"][0]["volumes"][0]["paths"]] for v in d["volumes"] if v["id"] == "'$U2'"] == [[210, 210, 210]]'
+                '[[len(p) for p in v["paths"][0]["device"]["volumes"][0]["paths"]] for v in d["volumes"] if v["id"] == "'$U2'"] == [[210, 210, 210]]'
         want "they came after ERROR_MORE_DATA" \
                 trace_has 'GetVolumePathNamesForVolumeNameW\(paths=3 need=634 len=512\) = 0x000000EA'
         want "volume 3: the spanned volume G: (ERROR_MORE_DATA for its extents)" json st.out \
-                '[[x["paths"] for x in v["paths"][0]["volumes"]] for v in d["volumes"] if v["id"] in ("'$U3'", "'$u4'")] == [[["G:\\"]], [["G:\\"]]]'
+                '[[x["paths"] for x in v["paths"][0]["device"]["volumes"]] for v in d["volumes"] if v["id"] in ("'$U3'", "'$u4'")] == [[["G:\\"]], [["G:\\"]]]'
         want "trace: two extents" trace_has 'DiskIoctl\(access=none code=560000 extents=2\) = 0x000000EA'
         want "never the boot volume" json st.out \
-                'not any("C:\\" in x["paths"] for v in d["volumes"] for x in v["paths"][0]["volumes"])'
+                'not any("C:\\" in x["paths"] for v in d["volumes"] for x in v["paths"][0]["device"]["volumes"])'
         want "volumes mean GPT partitions" json st.out \
-                'd["volumes"][0]["paths"][0]["partition_style"] == "gpt"'
-        va text status
+                'd["volumes"][0]["paths"][0]["device"]["partition_style"] == "gpt"'
+        va text --metadata "$(winpath "$sdir/meta.json")" status
         want "status text: the volume line" has text.out \
                 '^    volume \\\\\?\\Volume\{[0-9a-f-]+\}\\ E:\\ C:\\mnt\\data\\$'
 }
@@ -1165,14 +1165,14 @@ sc_disk_volume_id() {
         want "warned: no unique id" has attach.err "$U2.*no unique id"
         want "attach --json: unique id, recorded id, WWID in the Linux form" json attach.out \
                 '[(v["device"]["unique_id"], v["device"]["recorded_volume_id"], v["device"]["wwid"]) for v in d["volumes"] if v["id"] == "'$U1'"] == [("'$uid'", "'$U1'", "3" + "'$uid'".lower())]'
-        va st --json status
+        va st --json --metadata "$(winpath "$sdir/meta.json")" status
         want "status: the recorded id" json st.out \
-                '[v["paths"][0]["recorded_volume_id"] for v in d["volumes"] if v["id"] == "'$U1'"] == ["'$U1'"]'
-        va text status
+                '[v["paths"][0]["device"]["recorded_volume_id"] for v in d["volumes"] if v["id"] == "'$U1'"] == ["'$U1'"]'
+        va text --metadata "$(winpath "$sdir/meta.json")" status
         want "status text: the record named" has text.out "volume id $U1 recorded \\(HKLM.*Disks.$uid\\)"
-        VA_SIM_REBOOT=1 va st2 --json status
+        VA_SIM_REBOOT=1 va st2 --json --metadata "$(winpath "$sdir/meta.json")" status
         want "after a reboot: still recorded" json st2.out \
-                '[v["paths"][0]["recorded_volume_id"] for v in d["volumes"] if v["id"] == "'$U1'"] == ["'$U1'"]'
+                '[v["paths"][0]["device"]["recorded_volume_id"] for v in d["volumes"] if v["id"] == "'$U1'"] == ["'$U1'"]'
         va det detach "$U1"
         want "detach exit 0" rc_is det 0
         recorded >"$sdir/reg2.out"
