@@ -9,8 +9,12 @@
 #include "base/err.h"
 
 struct diag {
-        int level; /* enum va_log_level */
-        char *msg;
+        int level;        /* enum va_log_level */
+        char *msg;        /* the whole line, as logged: "WHERE (ID): KEY: reason" */
+        const char *code; /* a stable machine code (docs/json.md); a literal */
+        char *where;      /* the document and item ("meta_data.json: volumes[1]"); or NULL */
+        char *id;         /* the volume id, when known; or NULL */
+        char *key;        /* the key within the item ("data.target_lun"); or NULL */
 };
 
 struct diag_list {
@@ -23,6 +27,13 @@ struct diag_list {
  * are counted in `dropped`. */
 int diag_add(struct diag_list *l, int level, const char *fmt, ...)
     __attribute__((format(VA_PRINTF_FORMAT, 3, 4)));
+
+/* Like diag_add, with what a machine reads: code (a string literal,
+ * kept by pointer), and where, id and key (copied; each may be NULL or
+ * ""). msg is the whole text. */
+int diag_add_at(struct diag_list *l, int level, const char *code, const char *where, const char *id,
+                const char *key, const char *fmt, ...)
+    __attribute__((format(VA_PRINTF_FORMAT, 7, 8)));
 
 /* Number of entries at or above (numerically at or below) level. */
 size_t diag_count(const struct diag_list *l, int level);

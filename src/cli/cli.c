@@ -4,11 +4,13 @@
  * texts, all three built from those two tables. */
 #include "cli/cli.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
+#include "cli/doc.h"
 #include "platform/platform.h"
 
 #ifndef VOLATTACH_VERSION
@@ -112,6 +114,41 @@ static const struct option options[] = {
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
 static int cmd_help_exec(struct cli *c);
+
+static void usage_err(const char *fmt, ...) __attribute__((format(VA_PRINTF_FORMAT, 1, 2)));
+
+/* A usage error: said on stderr as before, and recorded, so that --json
+ * still gets its document (main prints it). */
+static void
+usage_err(const char *fmt, ...)
+{
+        char buf[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void)vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "volattach: %s\n", buf);
+        doc_error_quiet(VA_LOG_ERR, "usage", NULL, NULL, NULL, "%s", buf);
+}
+
+static void config_err(const char *code, const char *file, const char *key, const char *fmt, ...)
+    __attribute__((format(VA_PRINTF_FORMAT, 4, 5)));
+
+/* A configuration file's mistake: as a usage error, with the file and key
+ * for the document. */
+static void
+config_err(const char *code, const char *file, const char *key, const char *fmt, ...)
+{
+        char buf[768];
+        va_list ap;
+
+        va_start(ap, fmt);
+        (void)vsnprintf(buf, sizeof(buf), fmt, ap);
+        va_end(ap);
+        fprintf(stderr, "volattach: %s\n", buf);
+        doc_error_quiet(VA_LOG_ERR, code, file, key, NULL, "%s", buf);
+}
 static int cmd_version_exec(struct cli *c);
 
 static const struct cli_entry cmd_help_entry = {
@@ -151,14 +188,18 @@ static const char intro_text[] =
 
 static const char exit_text[] =
     "Exit status:\n"
-    "  0  everything asked for was done, or there was nothing to do\n"
+    "  0  everything asked for was done, or there was nothing to do (detach: the\n"
+    "     volume was already gone); status: every wanted volume attached\n"
     "  1  some volumes failed or were rejected; the others were attached\n"
-    "     (check: some check failed)\n"
+    "     (check: some check failed; status: a volume degraded, missing, failed,\n"
+    "     or attached but no longer wanted)\n"
     "  2  usage error, or a configuration file line that is wrong\n"
     "  3  the metadata is unusable as a whole (not JSON, too big, duplicate keys,\n"
     "     volumes not a list): nothing was attempted\n"
-    "  4  environment error: no metadata source, not privileged, no initiator,\n"
-    "     a configuration file others may write\n"
+    "  4  environment error: no metadata source (or a 404 from a URL given), not\n"
+    "     privileged, no initiator, a configuration file others may write\n"
+    "\n"
+    "--json prints one document of the contract in docs/json.md, failures included.\n"
     "\n"
     "CHAP secrets are never printed, logged, or passed on a command line.\n";
 
@@ -272,12 +313,12 @@ cmd_help_exec(struct cli *c)
                 return EXIT_OK;
         }
         if (c->nargs > 1) {
-                fprintf(stderr, "volattach: help takes one command name\n");
+                usage_err("help takes one command name");
                 return EXIT_USAGE;
         }
         e = entry_find(c->args[0]);
         if (e == NULL) {
-                fprintf(stderr, "volattach: unknown command '%s'\n", c->args[0]);
+                usage_err("unknown command '%s'", c->args[0]);
                 return EXIT_USAGE;
         }
         entry_usage_print(stdout, e);
@@ -310,7 +351,7 @@ parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned 
         *out = (unsigned)v;
         return 0;
 bad:
-        fprintf(stderr, "volattach: %s needs a number %u..%u\n", opt, min, max);
+        usage_err("%s needs a number %u..%u", opt, min, max);
         return -1;
 }
 
@@ -341,6 +382,7 @@ option_apply(struct cli *c, struct parse *p, const struct option *o, const char 
                 break;
         case OPT_METADATA_URL:
                 c->meta.service_url = val;
+                c->meta_url_given = 1;
                 break;
         case OPT_HTTP_TIMEOUT:
                 if (parse_uint(what, val, 1, 300, &u) < 0)
@@ -400,7 +442,7 @@ option_apply(struct cli *c, struct parse *p, const struct option *o, const char 
         case OPT_LOG_LEVEL:
                 p->log_level = va_log_level_parse(val);
                 if (p->log_level < 0) {
-                        fprintf(stderr, "volattach: %s: unknown log level '%s'\n", what, val);
+                        usage_err("%s: unknown log level '%s'", what, val);
                         return -1;
                 }
                 break;
@@ -457,7 +499,7 @@ options_check(const struct cli_entry *e, const struct parse *p)
                         wrong = i;
         if (wrong == 16)
                 return 0;
-        fprintf(stderr, "volattach: %s is not an option of %s\n", p->first[wrong], e->name);
+        usage_err("%s is not an option of %s", p->first[wrong], e->name);
         return -1;
 }
 
@@ -529,27 +571,28 @@ config_entry_apply(struct cli *c, struct parse *p, const char *file, const struc
         if (e->section != NULL) {
                 sect = entry_find(e->section);
                 if (sect == NULL || sect->options == 0) {
-                        fprintf(stderr, "volattach: %s:%u: [%s]: not a command with options\n",
-                                file, e->section_line, e->section);
+                        config_err("config_invalid", file, e->section,
+                                   "%s:%u: [%s]: not a command with options", file, e->section_line,
+                                   e->section);
                         return -1;
                 }
         }
         o = config_option(e->key);
         if (o == NULL) {
-                fprintf(stderr, "volattach: %s:%u: key '%s': not an option of any command\n", file,
-                        e->line, e->key);
+                config_err("config_invalid", file, e->key,
+                           "%s:%u: key '%s': not an option of any command", file, e->line, e->key);
                 return -1;
         }
         if (sect != NULL && !option_taken(sect, o)) {
-                fprintf(stderr, "volattach: %s:%u: key '%s': not an option of %s\n", file, e->line,
-                        e->key, sect->name);
+                config_err("config_invalid", file, e->key, "%s:%u: key '%s': not an option of %s",
+                           file, e->line, e->key, sect->name);
                 return -1;
         }
         (void)snprintf(what, sizeof(what), "%s:%u: key '%s'", file, e->line, e->key);
         if (o->arg == NULL) {
                 b = config_bool(e->value);
                 if (b < 0) {
-                        fprintf(stderr, "volattach: %s: 'true' or 'false'\n", what);
+                        config_err("config_invalid", file, e->key, "%s: 'true' or 'false'", what);
                         return -1;
                 }
                 val = NULL;
@@ -586,7 +629,7 @@ config_read(struct cli *c, struct parse *p)
 
         if (c->no_config) {
                 if (c->config_path != NULL) {
-                        fprintf(stderr, "volattach: --config and --no-config contradict\n");
+                        usage_err("--config and --no-config contradict");
                         return EXIT_USAGE;
                 }
                 return EXIT_OK;
@@ -600,17 +643,18 @@ config_read(struct cli *c, struct parse *p)
         if (r == -VA_E_NOTFOUND && c->config_path == NULL)
                 return EXIT_OK;
         if (r == -VA_E_TOOBIG) {
-                fprintf(stderr, "volattach: %s: larger than %u bytes\n", file, CONFIG_MAX_BYTES);
+                config_err("config_invalid", file, NULL, "%s: larger than %u bytes", file,
+                           CONFIG_MAX_BYTES);
                 return EXIT_USAGE;
         }
         if (r < 0) {
-                fprintf(stderr, "volattach: configuration file: %s\n", err.msg);
+                config_err("config_unreadable", file, NULL, "configuration file: %s", err.msg);
                 return EXIT_ENV;
         }
         r = config_parse(file, text, len, &c->config, why, sizeof(why));
         free(text);
         if (r < 0) {
-                fprintf(stderr, "volattach: %s\n", why);
+                config_err("config_invalid", file, NULL, "%s", why);
                 return EXIT_USAGE;
         }
         for (pass = 0; pass < 2; pass++)
@@ -638,9 +682,14 @@ cli_parse(int argc, char **argv, struct cli *c)
         c->device_timeout_s = CLI_TIMEOUT_S_DEFAULT;
         c->login_deadline_s = CLI_DEADLINE_S_DEFAULT;
         c->interval_s = 10;
+        /* known before anything can go wrong: a usage error under --json
+         * is a document too */
+        for (i = 1; i < argc; i++)
+                if (strcmp(argv[i], "--json") == 0)
+                        c->json = 1;
         c->args = calloc((size_t)argc + 1, sizeof(*c->args));
         if (c->args == NULL) {
-                fprintf(stderr, "volattach: out of memory\n");
+                usage_err("out of memory");
                 return EXIT_ENV;
         }
 
@@ -664,7 +713,7 @@ cli_parse(int argc, char **argv, struct cli *c)
                 }
                 o = option_find(a);
                 if (o == NULL) {
-                        fprintf(stderr, "volattach: unknown option '%s'\n", a);
+                        usage_err("unknown option '%s'", a);
                         goto usage;
                 }
                 if (o->id == OPT_HELP) {
@@ -680,12 +729,12 @@ cli_parse(int argc, char **argv, struct cli *c)
                 }
                 /* a flag takes no value: --json=no would otherwise turn it on */
                 if (o->arg == NULL && val != NULL) {
-                        fprintf(stderr, "volattach: %s takes no value (given '%s')\n", a, val);
+                        usage_err("%s takes no value (given '%s')", a, val);
                         goto usage;
                 }
                 if (o->arg != NULL && val == NULL) {
                         if (i + 1 >= argc) {
-                                fprintf(stderr, "volattach: %s needs a value\n", a);
+                                usage_err("%s needs a value", a);
                                 goto usage;
                         }
                         val = argv[++i];
@@ -705,12 +754,13 @@ cli_parse(int argc, char **argv, struct cli *c)
                         usage_print(stdout);
                         return -1;
                 }
-                fprintf(stderr, "volattach: no command given\n");
+                usage_err("no command given");
                 goto usage;
         }
         c->entry = entry_find(command);
+        c->command = c->entry != NULL ? c->entry->name : NULL;
         if (c->entry == NULL) {
-                fprintf(stderr, "volattach: unknown command '%s'\n", command);
+                usage_err("unknown command '%s'", command);
                 goto usage;
         }
         if (help) {
@@ -731,6 +781,8 @@ cli_parse(int argc, char **argv, struct cli *c)
                                                 : VA_LOG_DEBUG;
         return EXIT_OK;
 usage:
+        if (c->command == NULL && command != NULL && entry_find(command) != NULL)
+                c->command = entry_find(command)->name;
         try_help(c->entry != NULL ? c->entry : command != NULL ? entry_find(command) : NULL);
         return EXIT_USAGE;
 }

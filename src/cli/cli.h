@@ -68,6 +68,9 @@ struct cli {
         struct config config; /* the file's values, which options point into */
         char **args;          /* positional arguments after the command */
         int nargs;
+        const char *command; /* the command's name once known, for the document */
+        int meta_url_given;  /* --metadata-url was given: its 404 is an error */
+        int doc_printed;     /* the command printed its --json document */
 };
 
 /* One command. */
@@ -118,6 +121,20 @@ int cli_host_command(const struct cli *c, const struct initiator_ops **ret);
 /* The engine's options from --jobs, --timeout, --deadline and
  * --enforce-multipath (attach and watch). */
 void cli_attach_options(const struct cli *c, struct attach_options *o);
+
+/* {"origin": ..., "state": "read|none|unreachable|invalid|not_read"}
+ * from a cli_load's documents and exit code. */
+struct cJSON *cli_metadata_json(const struct meta_docs *docs, int load_code);
+
+/* A usage error: said on stderr, recorded for the document; EXIT_USAGE. */
+int cli_usage(const char *fmt, ...) __attribute__((format(VA_PRINTF_FORMAT, 1, 2)));
+
+/* The end of a command: completes root (docs/json.md) with code as
+ * summary.exit_status, writes it as the result file when result_dir is
+ * not NULL (attach, each watch round), prints it under --json, and frees
+ * it. Returns code. */
+struct cJSON;
+int cli_emit(struct cli *c, struct cJSON *root, int code, const char *result_dir);
 
 /* The worse of two exit codes, for combining per-step outcomes. */
 int cli_exit_worst(int a, int b);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/doc.h"
 #include "cli/state.h"
 #include "cli/report.h"
 #include "core/attach.h"
@@ -13,21 +14,21 @@
 
 static const char *const status_name[] = { "attached", "degraded", "failed" };
 
-static void
-attach_json(const struct meta_docs *docs, const struct volume_set *set,
-            const struct attach_report *rep, int code)
+static cJSON *
+attach_json(const struct meta_docs *docs, int load_code, const struct volume_set *set,
+            const struct attach_report *rep)
 {
-        cJSON *root = cJSON_CreateObject(), *vols, *summary;
+        cJSON *root = doc_new("attach"), *vols, *summary;
         size_t i, k, ok = 0, degraded = 0, failed = 0;
 
-        (void)cJSON_AddStringToObject(root, "metadata", docs->origin);
+        if (root == NULL)
+                return NULL;
+        (void)cJSON_AddItemToObject(root, "metadata", cli_metadata_json(docs, load_code));
         if (set->initiator[0])
                 (void)cJSON_AddStringToObject(root, "initiator", set->initiator);
         else
                 (void)cJSON_AddNullToObject(root, "initiator");
         (void)cJSON_AddBoolToObject(root, "initiator_changed", rep->initiator_changed);
-        if (rep->host_failed)
-                (void)cJSON_AddStringToObject(root, "host_error", rep->host_err.msg);
         vols = cJSON_AddArrayToObject(root, "volumes");
         for (i = 0; i < rep->n; i++) {
                 const struct attach_result *res = &rep->v[i];
@@ -42,6 +43,8 @@ attach_json(const struct meta_docs *docs, const struct volume_set *set,
                         (void)cJSON_AddNullToObject(v, "device");
                 if (res->err.code != 0)
                         (void)cJSON_AddStringToObject(v, "error", res->err.msg);
+                else
+                        (void)cJSON_AddNullToObject(v, "error");
                 if (res->hint[0])
                         (void)cJSON_AddStringToObject(v, "hint", res->hint);
                 (void)cJSON_AddNumberToObject(v, "elapsed_ms", (double)res->elapsed_ms);
@@ -61,10 +64,14 @@ attach_json(const struct meta_docs *docs, const struct volume_set *set,
                                 (void)cJSON_AddStringToObject(p, "session", ap->session.handle);
                                 (void)cJSON_AddBoolToObject(p, "session_reused",
                                                             ap->session.reused);
+                        } else {
+                                (void)cJSON_AddNullToObject(p, "session");
                         }
                         if (ap->ok)
                                 (void)cJSON_AddItemToObject(p, "device",
                                                             report_device_json(&ap->device));
+                        else
+                                (void)cJSON_AddNullToObject(p, "device");
                         if (!ap->ok && ap->err.code != 0)
                                 (void)cJSON_AddStringToObject(p, "error", ap->err.msg);
                         (void)cJSON_AddItemToArray(paths, p);
@@ -78,7 +85,6 @@ attach_json(const struct meta_docs *docs, const struct volume_set *set,
                         failed++;
         }
         (void)cJSON_AddItemToObject(root, "items", report_items_json(set));
-        (void)cJSON_AddItemToObject(root, "diagnostics", report_diags_json(&set->diags));
         summary = cJSON_AddObjectToObject(root, "summary");
         (void)cJSON_AddNumberToObject(summary, "attached", (double)ok);
         (void)cJSON_AddNumberToObject(summary, "degraded", (double)degraded);
@@ -88,8 +94,7 @@ attach_json(const struct meta_docs *docs, const struct volume_set *set,
         (void)cJSON_AddNumberToObject(summary, "rejected",
                                       (double)volume_set_count(set, ITEM_REJECTED));
         (void)cJSON_AddNumberToObject(summary, "elapsed_ms", (double)rep->elapsed_ms);
-        (void)cJSON_AddNumberToObject(summary, "exit_status", code);
-        (void)report_print_json(root);
+        return root;
 }
 
 /* "64 MiB", "1.5 GiB": binary units, as lsblk prints them. */
@@ -122,7 +127,8 @@ attach_text(const struct volume_set *set, const struct attach_report *rep)
 
                 if (res->status == ATTACH_FAILED) {
                         failed++;
-                        printf("Volume %s FAILED: %s\n", res->vol->id, res->err.msg);
+                        /* the error itself is in the log, once */
+                        printf("Volume %s FAILED\n", res->vol->id);
                         if (res->hint[0])
                                 printf("  hint     %s\n", res->hint);
                         continue;
@@ -133,8 +139,7 @@ attach_text(const struct volume_set *set, const struct attach_report *rep)
                         degraded++;
                 printf("Volume %s %s: %s\n", res->vol->id, status_name[res->status],
                        res->device.path);
-                if (res->status == ATTACH_DEGRADED)
-                        printf("  warning  %s\n", res->err.msg);
+
                 if (res->device.by_path[0])
                         printf("  by-path  %s\n", res->device.by_path);
                 if (res->device.by_volume_id[0])
@@ -184,7 +189,8 @@ cmd_attach_exec(struct cli *c)
         return cli_run_locked(c, ops, state_dir, attach_locked);
 }
 
-/* The run itself, with the state directory's lock held. */
+/* The run itself, with the state directory's lock held. Every way out
+ * writes the result file. */
 static int
 attach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_dir)
 {
@@ -195,68 +201,68 @@ attach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_
         struct initiator *ini = NULL;
         struct va_err err;
         size_t i;
-        int code, r;
+        int code, load_code, r;
 
-        code = cli_load(c, &docs, &set);
-        if (code == EXIT_ENV || code == EXIT_BADMETA || code == EXIT_USAGE) {
-                meta_docs_free(&docs);
-                return code;
-        }
-        /* The documents held the secrets; the model has its own copies. */
+        memset(&rep, 0, sizeof(rep));
+        code = load_code = cli_load(c, &docs, &set);
+        /* The documents held the secrets; the model has its own copies
+         * (their origin, a name, stays for the report). */
         meta_docs_free(&docs);
+        if (code == EXIT_ENV || code == EXIT_BADMETA || code == EXIT_USAGE)
+                goto out;
         if (set.n == 0) {
                 va_log(VA_LOG_NOTICE, "no iSCSI volumes to attach");
-                memset(&rep, 0, sizeof(rep));
-                if (c->json)
-                        attach_json(&docs, &set, &rep, code);
-                else
-                        attach_text(&set, &rep);
-                volume_set_free(&set);
-                return code;
+                goto out;
         }
-
         va_err_clear(&err);
         r = ops->open(&ini, &err);
         if (r < 0) {
-                va_log(VA_LOG_ERR, "%s initiator: %s", ops->name, err.msg);
-                volume_set_free(&set);
-                return EXIT_ENV;
+                doc_error(VA_LOG_ERR, "initiator_unavailable", ops->name, NULL, NULL,
+                          "%s initiator: %s", ops->name, err.msg);
+                code = EXIT_ENV;
+                goto out;
         }
         cli_attach_options(c, &o);
         r = attach_run(ops, ini, &set, &o, &rep);
         if (r < 0) {
-                va_log(VA_LOG_ERR, "attach: %s", va_strerror(r));
-                ops->close(ini);
-                volume_set_free(&set);
-                return EXIT_ENV;
+                doc_error(VA_LOG_ERR, r == -VA_E_NOMEM ? "out_of_memory" : "attach_failed", NULL,
+                          NULL, NULL, "attach: %s", va_strerror(r));
+                memset(&rep, 0, sizeof(rep));
+                code = EXIT_ENV;
+                goto out;
         }
         if (rep.host_failed) {
-                va_log(VA_LOG_ERR, "%s", rep.host_err.msg);
+                doc_error(VA_LOG_ERR, "host_setup_failed", set.initiator_from, NULL, NULL, "%s",
+                          rep.host_err.msg);
                 code = cli_exit_worst(code, EXIT_ENV);
         }
         for (i = 0; i < rep.n; i++) {
                 const struct attach_result *res = &rep.v[i];
 
                 if (res->status == ATTACH_FAILED) {
-                        va_log(VA_LOG_ERR, "volume %s: %s", res->vol->id, res->err.msg);
+                        doc_error(VA_LOG_ERR, "attach_failed", res->vol->source, NULL, res->vol->id,
+                                  "volume %s: %s", res->vol->id, res->err.msg);
                         code = cli_exit_worst(code, EXIT_PARTIAL);
                         continue;
                 }
                 if (res->status == ATTACH_DEGRADED)
-                        va_log(VA_LOG_WARNING, "volume %s: %s", res->vol->id, res->err.msg);
+                        doc_error(VA_LOG_WARNING, "attach_degraded", res->vol->source, NULL,
+                                  res->vol->id, "volume %s: %s", res->vol->id, res->err.msg);
                 va_err_clear(&err);
                 if (state_save(state_dir, res, &err) < 0)
-                        va_log(VA_LOG_WARNING,
-                               "volume %s: attached, but its state file could not be written "
-                               "(status and detach will not know it): %s",
-                               res->vol->id, err.msg);
+                        doc_error(VA_LOG_WARNING, "state_unwritable", state_dir, NULL, res->vol->id,
+                                  "volume %s: attached, but its state file could not be written "
+                                  "(status and detach will not know it): %s",
+                                  res->vol->id, err.msg);
         }
-        if (c->json)
-                attach_json(&docs, &set, &rep, code);
-        else
+out:
+        if (!c->json && load_code != EXIT_ENV && load_code != EXIT_BADMETA &&
+            load_code != EXIT_USAGE)
                 attach_text(&set, &rep);
+        (void)cli_emit(c, attach_json(&docs, load_code, &set, &rep), code, state_dir);
         attach_report_free(&rep);
-        ops->close(ini);
+        if (ini != NULL)
+                ops->close(ini);
         volume_set_free(&set);
         return code;
 }

@@ -11,6 +11,7 @@
 
 #include "base/log.h"
 #include "cli/cli.h"
+#include "cli/doc.h"
 #include "cli/report.h"
 #include "core/preflight.h"
 #include "core/strategy.h"
@@ -369,16 +370,19 @@ portal_json(const struct preflight_portal *p)
         return o;
 }
 
-static void
-print_json(const struct meta_docs *docs, const struct check_run *run, int code)
+/* The contract's document (docs/json.md): the checks in checks[], each
+ * failed one an error and each warning a warning, with the check as the
+ * source and its subject as the key. */
+static cJSON *
+check_json(const struct meta_docs *docs, int load, const struct check_run *run)
 {
-        cJSON *root = cJSON_CreateObject(), *arr, *summary;
+        cJSON *root = doc_new("check"), *arr, *summary;
         size_t i;
 
         if (root == NULL)
-                return;
-        (void)cJSON_AddStringToObject(root, "command", "check");
-        (void)cJSON_AddStringToObject(root, "metadata", docs->origin);
+                return NULL;
+        (void)cJSON_AddItemToObject(root, "metadata", cli_metadata_json(docs, load));
+        (void)cJSON_AddArrayToObject(root, "volumes");
         arr = cJSON_AddArrayToObject(root, "checks");
         for (i = 0; i < run->n; i++) {
                 const struct check_item *it = &run->v[i];
@@ -396,13 +400,18 @@ print_json(const struct meta_docs *docs, const struct check_run *run, int code)
                 if (it->portal != NULL)
                         (void)cJSON_AddItemToObject(o, "portal", portal_json(it->portal));
                 (void)cJSON_AddItemToArray(arr, o);
+                if (it->status == PREFLIGHT_FAIL || it->status == PREFLIGHT_WARN)
+                        doc_error_quiet(it->status == PREFLIGHT_FAIL ? VA_LOG_ERR : VA_LOG_WARNING,
+                                        it->status == PREFLIGHT_FAIL ? "check_failed"
+                                                                     : "check_warning",
+                                        it->check, it->subject, NULL, "%s%s%s: %s", it->check,
+                                        it->subject[0] ? " " : "", it->subject, it->text);
         }
         summary = cJSON_AddObjectToObject(root, "summary");
         (void)cJSON_AddNumberToObject(summary, "ok", (double)run->count[PREFLIGHT_OK]);
         (void)cJSON_AddNumberToObject(summary, "warn", (double)run->count[PREFLIGHT_WARN]);
         (void)cJSON_AddNumberToObject(summary, "fail", (double)run->count[PREFLIGHT_FAIL]);
-        (void)cJSON_AddNumberToObject(summary, "exit_status", code);
-        (void)report_print_json(root);
+        return root;
 }
 
 static void
@@ -436,14 +445,10 @@ cmd_check_exec(struct cli *c)
         size_t npv = 0;
         int code, load;
 
-        if (c->nargs > 0) {
-                fprintf(stderr, "volattach: check takes no arguments\n");
-                return EXIT_USAGE;
-        }
-        if (ops == NULL) {
-                fprintf(stderr, "volattach: unknown backend '%s'\n", c->backend);
-                return EXIT_USAGE;
-        }
+        if (c->nargs > 0)
+                return cli_usage("check takes no arguments");
+        if (ops == NULL)
+                return cli_usage("unknown backend '%s'", c->backend);
         load = cli_load(c, &docs, &set);
         if (load == EXIT_ENV || load == EXIT_BADMETA)
                 item_add(&run, "metadata", NULL, PREFLIGHT_FAIL,
@@ -471,7 +476,7 @@ cmd_check_exec(struct cli *c)
                 check_name(&run, ops, ini, &set);
         }
         if (portals_collect(&set, &pv, &npv) < 0) {
-                va_log(VA_LOG_ERR, "out of memory");
+                doc_error(VA_LOG_ERR, "out_of_memory", NULL, NULL, NULL, "out of memory");
                 code = EXIT_ENV;
                 goto out;
         }
@@ -481,7 +486,7 @@ cmd_check_exec(struct cli *c)
         if (load == EXIT_ENV || load == EXIT_BADMETA)
                 code = cli_exit_worst(code, load);
         if (c->json)
-                print_json(&docs, &run, code);
+                (void)cli_emit(c, check_json(&docs, load, &run), code, NULL);
         else
                 print_text(&docs, &run);
 out:

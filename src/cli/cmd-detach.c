@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/doc.h"
 #include "cli/state.h"
 #include "core/detach.h"
 #include "base/log.h"
@@ -23,10 +24,13 @@ from_metadata(const struct cli *c, const struct initiator_ops *ops, struct initi
         struct initiator_session *sessions = NULL;
         size_t nsessions = 0, i, k;
         int level = va_log_get_level(), code, r = -VA_E_NOTFOUND;
+        size_t nerrs = doc_errors_count();
 
         va_log_set_level(VA_LOG_ERR);
         code = cli_load(c, &docs, &set);
         va_log_set_level(level);
+        /* the metadata is only a way to find the volume here */
+        doc_errors_truncate(nerrs);
         meta_docs_free(&docs);
         if (code == EXIT_ENV || code == EXIT_BADMETA || code == EXIT_USAGE)
                 return va_err_set(err, VA_E_NOTFOUND,
@@ -117,43 +121,56 @@ cmd_detach_exec(struct cli *c)
         const char *state_dir = c->state_dir ? c->state_dir : plat_state_dir();
         size_t i;
 
-        if (ops == NULL) {
-                fprintf(stderr, "volattach: unknown backend '%s'\n", c->backend);
-                return EXIT_USAGE;
-        }
-        if ((c->nargs == 0) == (c->all == 0)) {
-                fprintf(stderr, "volattach: detach needs volume ids, or --all\n");
-                return EXIT_USAGE;
-        }
-        for (i = 0; i < (size_t)c->nargs; i++) {
-                if (!uuid_is_canonical(c->args[i])) {
-                        fprintf(stderr, "volattach: '%.40s' is not a volume id (a UUID)\n",
-                                c->args[i]);
-                        return EXIT_USAGE;
-                }
-        }
+        if (ops == NULL)
+                return cli_usage("unknown backend '%s'", c->backend);
+        if ((c->nargs == 0) == (c->all == 0))
+                return cli_usage("detach needs volume ids, or --all");
+        for (i = 0; i < (size_t)c->nargs; i++)
+                if (!uuid_is_canonical(c->args[i]))
+                        return cli_usage("'%.40s' is not a volume id (a UUID)", c->args[i]);
         if (!plat_is_privileged()) {
-                va_log(VA_LOG_ERR, "detach needs root (Administrator on Windows)");
+                doc_error(VA_LOG_ERR, "not_privileged", NULL, NULL, NULL,
+                          "detach needs root (Administrator on Windows)");
                 return EXIT_ENV;
         }
         return cli_run_locked(c, ops, state_dir, detach_locked);
 }
 
-/* The detach itself, with the state directory's lock held. */
+static void
+volume_add(cJSON *vols, const char *id, const char *status, const char *error)
+{
+        cJSON *v = cJSON_CreateObject();
+
+        if (v == NULL)
+                return;
+        (void)cJSON_AddStringToObject(v, "id", id);
+        (void)cJSON_AddStringToObject(v, "status", status);
+        if (error != NULL)
+                (void)cJSON_AddStringToObject(v, "error", error);
+        else
+                (void)cJSON_AddNullToObject(v, "error");
+        (void)cJSON_AddItemToArray(vols, v);
+}
+
+/* The detach itself, with the state directory's lock held. A volume that
+ * is not attached is success, as os-brick and Nova have it: what was asked
+ * for is true. */
 static int
 detach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_dir)
 {
         struct initiator *ini = NULL;
         struct va_err err;
         char **ids = NULL;
-        size_t n = 0, i, ok = 0;
+        size_t n = 0, i, ok = 0, gone = 0;
         int code = EXIT_OK, r;
+        cJSON *root = doc_new("detach"), *vols = cJSON_AddArrayToObject(root, "volumes"), *sum;
 
         va_err_clear(&err);
         if (c->all) {
                 if (state_list(state_dir, &ids, &n, &err) < 0) {
-                        va_log(VA_LOG_ERR, "%s", err.msg);
-                        return EXIT_ENV;
+                        doc_error(VA_LOG_ERR, "state_unreadable", state_dir, NULL, NULL, "%s",
+                                  err.msg);
+                        return cli_emit(c, root, EXIT_ENV, NULL);
                 }
         } else {
                 ids = c->args;
@@ -161,19 +178,32 @@ detach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_
         }
         r = ops->open(&ini, &err);
         if (r < 0) {
-                va_log(VA_LOG_ERR, "%s initiator: %s", ops->name, err.msg);
+                doc_error(VA_LOG_ERR, "initiator_unavailable", ops->name, NULL, NULL,
+                          "%s initiator: %s", ops->name, err.msg);
                 if (c->all)
                         plat_string_list_free(ids, n);
-                return EXIT_ENV;
+                return cli_emit(c, root, EXIT_ENV, NULL);
         }
         for (i = 0; i < n; i++) {
                 struct attached_volume av;
+                int from_state = 1;
 
                 va_err_clear(&err);
                 r = state_load(state_dir, ids[i], &av, &err);
                 if (r == -VA_E_NOTFOUND) {
+                        from_state = 0;
                         va_err_clear(&err);
                         r = from_metadata(c, ops, ini, ids[i], &av, &err);
+                }
+                if (r == -VA_E_NOTFOUND && !from_state) {
+                        /* no state file, and no session the metadata leads to */
+                        va_log(VA_LOG_NOTICE, "volume %s: not attached; nothing to detach (%s)",
+                               ids[i], err.msg);
+                        if (!c->json)
+                                printf("Volume %s already detached (not attached)\n", ids[i]);
+                        volume_add(vols, ids[i], "not_attached", NULL);
+                        gone++;
+                        continue;
                 }
                 if (r == 0) {
                         struct attached_volume *others;
@@ -185,29 +215,41 @@ detach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_
                         attached_volume_clear(&av);
                 }
                 if (r < 0) {
-                        va_log(VA_LOG_ERR, "%s", err.msg);
-                        printf("Volume %s NOT detached: %s\n", ids[i], err.msg);
+                        doc_error(VA_LOG_ERR, r == -VA_E_BUSY ? "detach_refused" : "detach_failed",
+                                  NULL, NULL, ids[i], "%s", err.msg);
+                        if (!c->json)
+                                printf("Volume %s NOT detached\n", ids[i]);
+                        volume_add(vols, ids[i], r == -VA_E_BUSY ? "refused" : "failed", err.msg);
                         code = cli_exit_worst(code, EXIT_PARTIAL);
                         continue;
                 }
                 va_err_clear(&err);
                 if (state_remove(state_dir, ids[i], &err) < 0)
-                        va_log(VA_LOG_WARNING, "%s", err.msg);
-                printf("Volume %s detached\n", ids[i]);
+                        doc_error(VA_LOG_WARNING, "state_unwritable", state_dir, NULL, ids[i], "%s",
+                                  err.msg);
+                if (!c->json)
+                        printf("Volume %s detached\n", ids[i]);
+                volume_add(vols, ids[i], "detached", NULL);
                 ok++;
         }
-        printf("Summary: %zu detached, %zu failed\n", ok, n - ok);
+        if (!c->json)
+                printf("Summary: %zu detached, %zu already detached, %zu failed\n", ok, gone,
+                       n - ok - gone);
+        sum = cJSON_AddObjectToObject(root, "summary");
+        (void)cJSON_AddNumberToObject(sum, "detached", (double)ok);
+        (void)cJSON_AddNumberToObject(sum, "not_attached", (double)gone);
+        (void)cJSON_AddNumberToObject(sum, "failed", (double)(n - ok - gone));
         ops->close(ini);
         if (c->all)
                 plat_string_list_free(ids, n);
-        return code;
+        return cli_emit(c, root, code, NULL);
 }
 
 const struct cli_entry cmd_detach_entry = {
         .name = "detach",
         .usage = "ID... | --all",
         .summary = "flush, remove the devices and log out",
-        .options =
-            CLI_OPT_ALL | CLI_OPT_FORCE | CLI_OPT_STATE_DIR | CLI_OPT_BACKEND | CLI_OPT_METADATA,
+        .options = CLI_OPT_ALL | CLI_OPT_FORCE | CLI_OPT_STATE_DIR | CLI_OPT_BACKEND |
+                   CLI_OPT_METADATA | CLI_OPT_JSON,
         .exec = cmd_detach_exec,
 };

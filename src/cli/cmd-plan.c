@@ -4,21 +4,22 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "cli/doc.h"
 #include "core/initiator.h"
 #include "cli/report.h"
 #include "base/log.h"
 #include "core/plan.h"
 
-static int
+static cJSON *
 plan_json(const struct meta_docs *docs, const struct volume_set *set, const struct plan *p,
-          int exit_code)
+          int code)
 {
-        cJSON *root = cJSON_CreateObject(), *vols, *host, *summary;
+        cJSON *root = doc_new("plan"), *vols, *host, *summary;
         size_t i, k;
 
         if (root == NULL)
-                return -1;
-        (void)cJSON_AddStringToObject(root, "metadata", docs->origin);
+                return NULL;
+        (void)cJSON_AddItemToObject(root, "metadata", cli_metadata_json(docs, code));
         if (set->initiator[0]) {
                 cJSON *ini = cJSON_AddObjectToObject(root, "initiator");
 
@@ -28,14 +29,15 @@ plan_json(const struct meta_docs *docs, const struct volume_set *set, const stru
                 (void)cJSON_AddNullToObject(root, "initiator");
         }
         host = cJSON_AddArrayToObject(root, "host_actions");
-        for (i = 0; i < p->nhost; i++)
+        for (i = 0; p != NULL && i < p->nhost; i++)
                 (void)cJSON_AddItemToArray(host, cJSON_CreateString(p->host[i].text));
         vols = cJSON_AddArrayToObject(root, "volumes");
-        for (i = 0; i < p->n; i++) {
+        for (i = 0; p != NULL && i < p->n; i++) {
                 cJSON *v = report_volume_json(p->vols[i].vol), *acts;
 
                 if (v == NULL)
                         break;
+                (void)cJSON_AddStringToObject(v, "status", "planned");
                 acts = cJSON_AddArrayToObject(v, "actions");
                 for (k = 0; k < p->vols[i].nsteps; k++) {
                         cJSON *a = cJSON_CreateObject();
@@ -48,15 +50,13 @@ plan_json(const struct meta_docs *docs, const struct volume_set *set, const stru
                 (void)cJSON_AddItemToArray(vols, v);
         }
         (void)cJSON_AddItemToObject(root, "items", report_items_json(set));
-        (void)cJSON_AddItemToObject(root, "diagnostics", report_diags_json(&set->diags));
         summary = cJSON_AddObjectToObject(root, "summary");
         (void)cJSON_AddNumberToObject(summary, "to_attach", (double)set->n);
         (void)cJSON_AddNumberToObject(summary, "skipped",
                                       (double)volume_set_count(set, ITEM_SKIPPED));
         (void)cJSON_AddNumberToObject(summary, "rejected",
                                       (double)volume_set_count(set, ITEM_REJECTED));
-        (void)cJSON_AddNumberToObject(summary, "exit_status", exit_code);
-        return report_print_json(root);
+        return root;
 }
 
 static void
@@ -93,34 +93,24 @@ cmd_plan_exec(struct cli *c)
         struct plan p;
         int code;
 
-        if (c->nargs > 0) {
-                fprintf(stderr, "volattach: plan takes no arguments\n");
-                return EXIT_USAGE;
-        }
-        if (po.ops == NULL) {
-                fprintf(stderr, "volattach: unknown backend '%s'\n", c->backend);
-                return EXIT_USAGE;
-        }
+        if (c->nargs > 0)
+                return cli_usage("plan takes no arguments");
+        if (po.ops == NULL)
+                return cli_usage("unknown backend '%s'", c->backend);
         code = cli_load(c, &docs, &set);
         if (code == EXIT_ENV || code == EXIT_BADMETA || code == EXIT_USAGE) {
-                if (c->json) {
-                        cJSON *root = cJSON_CreateObject();
-
-                        (void)cJSON_AddStringToObject(root, "metadata", docs.origin);
-                        (void)cJSON_AddNumberToObject(root, "exit_status", code);
-                        (void)report_print_json(root);
-                }
+                code = cli_emit(c, plan_json(&docs, &set, NULL, code), code, NULL);
                 meta_docs_free(&docs);
                 return code;
         }
         if (plan_build(&set, &po, &p) < 0) {
-                va_log(VA_LOG_ERR, "out of memory");
+                doc_error(VA_LOG_ERR, "out_of_memory", NULL, NULL, NULL, "out of memory");
                 volume_set_free(&set);
                 meta_docs_free(&docs);
                 return EXIT_ENV;
         }
         if (c->json)
-                (void)plan_json(&docs, &set, &p, code);
+                (void)cli_emit(c, plan_json(&docs, &set, &p, code), code, NULL);
         else
                 plan_text(&docs, &set, &p);
         plan_free(&p);

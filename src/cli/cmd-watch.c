@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/doc.h"
+#include "cli/report.h"
 #include "cli/state.h"
 #include "core/reconcile.h"
 #include "base/log.h"
@@ -20,6 +22,8 @@ struct watch {
         uint64_t last_hash; /* of the documents last read; 0: none yet */
         int last_answer;    /* enum reconcile_answer of the last round, -1 before */
         unsigned quiet_failures;
+        struct meta_docs seen; /* this round's origin and 404, for the document */
+        int load_code;         /* this round's read, as cli_load would exit */
 };
 
 static int
@@ -116,15 +120,19 @@ watch_fetch(struct watch *w, struct volume_set *set)
         struct va_err err;
         unsigned bad_docs = 0;
         uint64_t h;
-        size_t i;
         int r, changed;
 
         va_err_clear(&err);
         r = meta_fetch(&w->meta, &docs, &err);
+        memcpy(w->seen.origin, docs.origin, sizeof(w->seen.origin));
+        w->seen.none = 0;
         if (r < 0) {
                 meta_docs_free(&docs);
-                va_log(failure_level(w), "cannot read metadata: %s; nothing changes this round",
-                       err.msg);
+                w->load_code = r == -VA_E_TOOBIG ? EXIT_BADMETA : EXIT_ENV;
+                doc_error(failure_level(w),
+                          r == -VA_E_TOOBIG ? "metadata_too_big" : "metadata_unreachable",
+                          docs.origin[0] ? docs.origin : NULL, NULL, NULL,
+                          "cannot read metadata: %s; nothing changes this round", err.msg);
                 w->last_hash = 0;
                 return RECONCILE_ANSWER_NONE;
         }
@@ -132,11 +140,13 @@ watch_fetch(struct watch *w, struct volume_set *set)
                 /* Nova answers 404 for an instance it does not know: on a
                  * running instance that is a fault, not "no volumes" */
                 meta_docs_free(&docs);
-                va_log(failure_level(w), "%s: no metadata (404); nothing changes this round",
-                       docs.origin);
+                w->load_code = EXIT_ENV;
+                doc_error(failure_level(w), "metadata_not_found", docs.origin, NULL, NULL,
+                          "%s: no metadata (404); nothing changes this round", docs.origin);
                 w->last_hash = 0;
                 return RECONCILE_ANSWER_NONE;
         }
+        w->load_code = EXIT_OK;
         h = docs_hash(&docs);
         changed = h != w->last_hash;
         w->last_hash = h;
@@ -144,13 +154,16 @@ watch_fetch(struct watch *w, struct volume_set *set)
                 va_log(VA_LOG_INFO, "metadata from %s changed", docs.origin);
         r = meta_load(&docs, set, &bad_docs, &err);
         meta_docs_free(&docs);
-        for (i = 0; i < set->diags.n; i++)
-                va_log(changed ? set->diags.v[i].level : VA_LOG_DEBUG, "%s", set->diags.v[i].msg);
+        doc_diags(&set->diags, changed ? -1 : VA_LOG_DEBUG);
         if (r < 0) {
                 volume_set_free(set);
-                va_log(failure_level(w), "%s; nothing changes this round", err.msg);
+                w->load_code = r == -VA_E_NOMEM ? EXIT_ENV : EXIT_BADMETA;
+                doc_error(failure_level(w), "metadata_invalid", w->seen.origin, NULL, NULL,
+                          "%s; nothing changes this round", err.msg);
                 return RECONCILE_ANSWER_NONE;
         }
+        if (bad_docs > 0 || volume_set_count(set, ITEM_REJECTED) > 0)
+                w->load_code = EXIT_PARTIAL;
         return reconcile_answer_of(0, 0, bad_docs, set);
 }
 
@@ -169,12 +182,94 @@ round_log(const struct reconcile_outcome *o, unsigned n)
                o->in_use, o->waiting, o->held);
 }
 
+static const char *const answer_name[] = { "none", "partial", "valid" };
+
+/* The round's document: what each volume it touched or checked came to,
+ * the counts, the errors. Written as the result file every round; under
+ * --json also one line on stdout per round (JSON Lines). */
+static void
+round_emit(struct watch *w, unsigned n, enum reconcile_answer a, const struct reconcile_outcome *o,
+           int ran, int code, int write_result)
+{
+        cJSON *root = doc_new("watch"), *vols, *sum;
+        struct va_err err;
+        size_t i;
+        char *line;
+
+        if (root == NULL)
+                return;
+        (void)cJSON_AddNumberToObject(root, "round", n);
+        (void)cJSON_AddStringToObject(root, "answer", answer_name[a]);
+        (void)cJSON_AddItemToObject(root, "metadata", cli_metadata_json(&w->seen, w->load_code));
+        vols = cJSON_AddArrayToObject(root, "volumes");
+        for (i = 0; ran && i < o->nv; i++) {
+                const struct reconcile_volume *v = &o->v[i];
+                cJSON *jv = cJSON_CreateObject();
+
+                if (jv == NULL)
+                        break;
+                (void)cJSON_AddStringToObject(jv, "id", v->id);
+                (void)cJSON_AddStringToObject(jv, "status", reconcile_vstatus_name(v->status));
+                if (v->have_device)
+                        (void)cJSON_AddItemToObject(jv, "device", report_device_json(&v->device));
+                else
+                        (void)cJSON_AddNullToObject(jv, "device");
+                if (v->error[0])
+                        (void)cJSON_AddStringToObject(jv, "error", v->error);
+                else
+                        (void)cJSON_AddNullToObject(jv, "error");
+                (void)cJSON_AddItemToArray(vols, jv);
+                /* reconcile logged these; the document lists them */
+                if (v->status == RECONCILE_V_FAILED)
+                        doc_error_quiet(VA_LOG_ERR, "attach_failed", NULL, NULL, v->id,
+                                        "volume %s: %s", v->id, v->error);
+                else if (v->status == RECONCILE_V_DEGRADED)
+                        doc_error_quiet(VA_LOG_WARNING, "attach_degraded", NULL, NULL, v->id,
+                                        "volume %s: %s", v->id, v->error);
+                else if (v->status == RECONCILE_V_IN_USE)
+                        doc_error_quiet(VA_LOG_WARNING, "detach_refused", NULL, NULL, v->id,
+                                        "volume %s: gone from the metadata, but in use (%s): "
+                                        "not detached",
+                                        v->id, v->error);
+                else if (v->status == RECONCILE_V_DETACH_FAILED)
+                        doc_error_quiet(VA_LOG_ERR, "detach_failed", NULL, NULL, v->id,
+                                        "volume %s: %s", v->id, v->error);
+        }
+        sum = cJSON_AddObjectToObject(root, "summary");
+        (void)cJSON_AddNumberToObject(sum, "wanted", ran ? (double)o->wanted : 0);
+        (void)cJSON_AddNumberToObject(sum, "kept", ran ? (double)o->kept : 0);
+        (void)cJSON_AddNumberToObject(sum, "attached", ran ? (double)o->attached : 0);
+        (void)cJSON_AddNumberToObject(sum, "degraded", ran ? (double)o->degraded : 0);
+        (void)cJSON_AddNumberToObject(sum, "failed", ran ? (double)o->failed : 0);
+        (void)cJSON_AddNumberToObject(sum, "backoff", ran ? (double)o->backoff : 0);
+        (void)cJSON_AddNumberToObject(sum, "detached", ran ? (double)o->detached : 0);
+        (void)cJSON_AddNumberToObject(sum, "in_use", ran ? (double)o->in_use : 0);
+        (void)cJSON_AddNumberToObject(sum, "waiting", ran ? (double)o->waiting : 0);
+        (void)cJSON_AddNumberToObject(sum, "held", ran ? (double)o->held : 0);
+        doc_finish(root, code);
+        va_err_clear(&err);
+        if (write_result && doc_result_write(w->state_dir, root, &err) < 0)
+                va_log(VA_LOG_WARNING, "round %u: the result file could not be written: %s", n,
+                       err.msg);
+        if (w->c->json) {
+                line = cJSON_PrintUnformatted(root);
+                if (line != NULL) {
+                        (void)fputs(line, stdout);
+                        (void)fputc('\n', stdout);
+                        (void)fflush(stdout);
+                        free(line);
+                }
+        }
+        cJSON_Delete(root);
+}
+
 static int
 cmd_watch_exec(struct cli *c)
 {
         const struct initiator_ops *ops;
         struct reconcile_memory mem = { 0 };
         struct reconcile_store store;
+        struct reconcile_outcome out = { 0 };
         struct attach_options o;
         struct initiator *ini = NULL;
         struct plat_lock *lock = NULL;
@@ -197,11 +292,12 @@ cmd_watch_exec(struct cli *c)
                 w.meta.spec = w.meta.service_url;
         va_err_clear(&err);
         if (plat_stop_init(&err) < 0) {
-                va_log(VA_LOG_ERR, "%s", err.msg);
+                doc_error(VA_LOG_ERR, "internal", NULL, NULL, NULL, "%s", err.msg);
                 return EXIT_ENV;
         }
         if (ops->open(&ini, &err) < 0) {
-                va_log(VA_LOG_ERR, "%s initiator: %s", ops->name, err.msg);
+                doc_error(VA_LOG_ERR, "initiator_unavailable", ops->name, NULL, NULL,
+                          "%s initiator: %s", ops->name, err.msg);
                 return EXIT_ENV;
         }
         cli_attach_options(c, &o);
@@ -213,9 +309,11 @@ cmd_watch_exec(struct cli *c)
 
         for (;;) {
                 struct volume_set set = { 0 };
-                struct reconcile_outcome out;
-                enum reconcile_answer a = watch_fetch(&w, &set);
+                enum reconcile_answer a;
+                int ran = 0, skipped = 0;
 
+                doc_errors_reset();
+                a = watch_fetch(&w, &set);
                 n++;
                 if (a != RECONCILE_ANSWER_NONE && w.last_answer == RECONCILE_ANSWER_NONE)
                         va_log(VA_LOG_NOTICE, "metadata readable again");
@@ -236,24 +334,33 @@ cmd_watch_exec(struct cli *c)
                  * sleep; the last round of --rounds has no next round to
                  * try at, so it waits (and says so) as attach does */
                 last = c->rounds != 0 && n >= c->rounds;
+                skipped = 0;
                 if (cli_state_lock(w.state_dir, last ? CLI_LOCK_WAIT_MS : WATCH_LOCK_WAIT_MS,
                                    last ? 0 : PLAT_LOCK_QUIET, &lock, &err) < 0) {
-                        if (err.code == VA_E_BUSY)
-                                va_log(VA_LOG_NOTICE,
-                                       "round %u skipped: %s; trying again at the next round", n,
-                                       err.msg);
-                        else
-                                va_log(VA_LOG_ERR, "round %u: %s; nothing was changed", n, err.msg);
+                        if (err.code == VA_E_BUSY) {
+                                skipped = 1;
+                                doc_error(VA_LOG_NOTICE, "round_skipped", w.state_dir, NULL, NULL,
+                                          "round %u skipped: %s; trying again at the next round", n,
+                                          err.msg);
+                        } else {
+                                doc_error(VA_LOG_ERR, "lock_failed", w.state_dir, NULL, NULL,
+                                          "round %u: %s; nothing was changed", n, err.msg);
+                        }
                         code = EXIT_ENV;
                 } else if (reconcile_round(ops, ini, &store, &set, a, &o, &mem, &out, &err) < 0) {
-                        va_log(VA_LOG_ERR, "round %u: %s; nothing was changed", n, err.msg);
+                        doc_error(VA_LOG_ERR, "round_failed", NULL, NULL, NULL,
+                                  "round %u: %s; nothing was changed", n, err.msg);
                         code = EXIT_ENV;
                 } else {
+                        ran = 1;
                         round_log(&out, n);
                         code = out.failed || out.in_use || out.detach_failed ? EXIT_PARTIAL
                                : a == RECONCILE_ANSWER_NONE                  ? EXIT_ENV
                                                                              : EXIT_OK;
                 }
+                /* under the lock, so the result file is this round's; a
+                 * skipped round leaves the other run's result file alone */
+                round_emit(&w, n, a, &out, ran, code, !skipped);
                 plat_lock_release(lock);
                 lock = NULL;
                 w.last_answer = (int)a;
@@ -266,7 +373,10 @@ cmd_watch_exec(struct cli *c)
         if (c->rounds == 0 || n < c->rounds)
                 va_log(VA_LOG_NOTICE, "stopped after %u round(s)", n);
         reconcile_memory_free(&mem);
+        reconcile_outcome_free(&out);
         ops->close(ini);
+        /* every round printed its own document */
+        c->doc_printed = n > 0;
         /* --rounds: the last round's outcome; a stop: a clean end */
         return c->rounds != 0 && n >= c->rounds ? code : EXIT_OK;
 }
@@ -275,6 +385,6 @@ const struct cli_entry cmd_watch_entry = {
         .name = "watch",
         .usage = "",
         .summary = "keep attaching and detaching as the metadata changes",
-        .options = (CLI_OPTS_ATTACH & ~CLI_OPT_JSON) | CLI_OPT_WATCH,
+        .options = CLI_OPTS_ATTACH | CLI_OPT_WATCH,
         .exec = cmd_watch_exec,
 };

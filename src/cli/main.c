@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "cli/cli.h"
+#include "cli/doc.h"
 #include "platform/platform.h"
 
 /* Under systemd, stderr goes to the journal, which reads a "<N>" prefix as
@@ -28,6 +29,18 @@ file_sink(int level, const char *msg, void *ctx)
         (void)fflush(f);
 }
 
+/* Every exit under --json prints a document: the command's own, or this
+ * one with what went wrong before it could make one. */
+static int
+finish(struct cli *c, int code)
+{
+        if (c->json && !c->doc_printed)
+                (void)cli_emit(c, doc_new(c->command), code, NULL);
+        doc_errors_reset();
+        cli_free(c);
+        return code;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -41,10 +54,12 @@ main(int argc, char **argv)
         plat_harden();
 
         r = cli_parse(argc, argv, &c);
-        if (r != EXIT_OK) {
+        if (r < 0) {
                 cli_free(&c);
-                return r < 0 ? EXIT_OK : r;
+                return EXIT_OK;
         }
+        if (r != EXIT_OK)
+                return finish(&c, r);
         va_log_set_level(c.log_level);
         if (getenv("JOURNAL_STREAM") != NULL)
                 va_log_set_sink(journal_sink, NULL);
@@ -57,14 +72,16 @@ main(int argc, char **argv)
                 FILE *f = fopen(c.log_file, "ae");
 
                 if (f == NULL) {
+                        const char *why = strerror(errno);
+
                         fprintf(stderr, "volattach: cannot open log file '%s': %s\n", c.log_file,
-                                strerror(errno));
-                        cli_free(&c);
-                        return EXIT_ENV;
+                                why);
+                        doc_error_quiet(VA_LOG_ERR, "log_file_unusable", c.log_file, NULL, NULL,
+                                        "cannot open log file '%s': %s", c.log_file, why);
+                        return finish(&c, EXIT_ENV);
                 }
                 va_log_add_tee(file_sink, f);
         }
         r = c.entry->exec(&c);
-        cli_free(&c);
-        return r;
+        return finish(&c, r);
 }

@@ -263,12 +263,10 @@ report_items_text(FILE *f, const struct volume_set *s)
                 if (it->status == ITEM_OK)
                         continue;
                 if (!header) {
-                        fprintf(f, "\nNot attached:\n");
+                        fprintf(f, "\nNot attached (the reasons are in the log, once each):\n");
                         header = 1;
                 }
-                fprintf(f, "  %s %s%s%s%s: %s\n",
-                        it->status == ITEM_SKIPPED ? "skipped " : "REJECTED", it->source,
-                        it->id[0] ? " (" : "", it->id, it->id[0] ? ")" : "",
-                        it->reason ? it->reason : "");
+                fprintf(f, "  %s %s%s%s%s\n", it->status == ITEM_SKIPPED ? "skipped " : "REJECTED",
+                        it->source, it->id[0] ? " (" : "", it->id, it->id[0] ? ")" : "");
         }
 }

@@ -56,6 +56,19 @@ struct verdict {
         char reason[512];
 };
 
+/* Another item, earlier in the list, is rejected for the very same reason:
+ * one conflict between them, which that item's diagnostic reports. */
+static int
+reason_said(const struct verdict *vd, size_t i)
+{
+        size_t k;
+
+        for (k = 0; k < i; k++)
+                if (vd[k].reject == 1 && strcmp(vd[k].reason, vd[i].reason) == 0)
+                        return 1;
+        return 0;
+}
+
 static void
 mark(struct verdict *v, int how, const char *reason)
 {
@@ -164,8 +177,9 @@ volume_set_crosscheck(struct volume_set *s)
                 if (!vd[i].reject)
                         continue;
                 if (vd[i].reject == 2) {
-                        if (diag_add(&s->diags, VA_LOG_WARNING, "%s (%s): %s", s->v[i].source,
-                                     s->v[i].id, vd[i].reason) < 0)
+                        if (diag_add_at(&s->diags, VA_LOG_WARNING, "volume_repeated",
+                                        s->v[i].source, s->v[i].id, NULL, "%s (%s): %s",
+                                        s->v[i].source, s->v[i].id, vd[i].reason) < 0)
                                 r = -VA_E_NOMEM;
                         /* not an error: the item counts as the same volume */
                         for (k = 0; k < s->nitems; k++) {
@@ -180,8 +194,12 @@ volume_set_crosscheck(struct volume_set *s)
                         s->n--;
                         continue;
                 }
-                if (diag_add(&s->diags, VA_LOG_ERR, "%s (%s): %s", s->v[i].source, s->v[i].id,
-                             vd[i].reason) < 0)
+                /* a conflict between two items is one error, said once
+                 * (its text names both); each item is still rejected */
+                if (!reason_said(vd, i) &&
+                    diag_add_at(&s->diags, VA_LOG_ERR, "volume_conflict", s->v[i].source,
+                                s->v[i].id, NULL, "%s (%s): %s", s->v[i].source, s->v[i].id,
+                                vd[i].reason) < 0)
                         r = -VA_E_NOMEM;
                 volume_set_reject(s, i, vd[i].reason);
         }

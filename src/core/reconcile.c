@@ -290,6 +290,48 @@ refresh(const struct initiator_ops *ops, struct initiator *ini, const struct ini
  * asked first (the same check detach makes, with its wait for udev) for
  * the reason to report, and detach asks again, so a user who comes in
  * between still stops it. */
+const char *
+reconcile_vstatus_name(enum reconcile_vstatus s)
+{
+        static const char *const names[RECONCILE_V_COUNT] = {
+                "kept",     "attached", "degraded",      "failed",  "backoff",
+                "detached", "in_use",   "detach_failed", "waiting", "held",
+        };
+
+        return (unsigned)s < RECONCILE_V_COUNT ? names[s] : "held";
+}
+
+void
+reconcile_outcome_free(struct reconcile_outcome *o)
+{
+        free(o->v);
+        o->v = NULL;
+        o->nv = o->capv = 0;
+}
+
+/* Notes a volume's part; an allocation failure only loses the note. */
+static void
+outcome_note(struct reconcile_outcome *o, const char *id, enum reconcile_vstatus st,
+             const struct initiator_device *dev, const char *error)
+{
+        struct reconcile_volume *nv, *v;
+
+        nv = array_grow(o->v, &o->capv, o->nv, sizeof(*nv));
+        if (nv == NULL)
+                return;
+        o->v = nv;
+        v = &o->v[o->nv++];
+        memset(v, 0, sizeof(*v));
+        (void)snprintf(v->id, sizeof(v->id), "%s", id);
+        v->status = st;
+        if (dev != NULL) {
+                v->have_device = 1;
+                v->device = *dev;
+        }
+        if (error != NULL)
+                (void)snprintf(v->error, sizeof(v->error), "%s", error);
+}
+
 static void
 detach_one(const struct initiator_ops *ops, struct initiator *ini,
            const struct reconcile_store *store, struct attached_volume *av, size_t nav, size_t a,
@@ -315,6 +357,8 @@ detach_one(const struct initiator_ops *ops, struct initiator *ini,
         free(others);
         if (r == 1 || r == -VA_E_BUSY) {
                 out->in_use++;
+                outcome_note(out, av[a].id, RECONCILE_V_IN_USE, &av[a].device,
+                             why[0] ? why : e.msg);
                 va_log(VA_LOG_NOTICE,
                        "volume %s: gone from the metadata, but %s is still in use (%s): not "
                        "detached; tried again next round",
@@ -323,6 +367,7 @@ detach_one(const struct initiator_ops *ops, struct initiator *ini,
         }
         if (r < 0) {
                 out->detach_failed++;
+                outcome_note(out, av[a].id, RECONCILE_V_DETACH_FAILED, &av[a].device, e.msg);
                 va_log(VA_LOG_WARNING,
                        "volume %s: gone from the metadata; detach failed, tried again next "
                        "round: %s",
@@ -331,6 +376,7 @@ detach_one(const struct initiator_ops *ops, struct initiator *ini,
         }
         gone[a] = 1;
         out->detached++;
+        outcome_note(out, av[a].id, RECONCILE_V_DETACHED, NULL, NULL);
         out->changed = 1;
         va_err_clear(&e);
         if (store->remove(store->ctx, av[a].id, &e) < 0)
@@ -393,6 +439,7 @@ attach_some(const struct initiator_ops *ops, struct initiator *ini,
 
                 if (res->status == ATTACH_FAILED) {
                         out->failed++;
+                        outcome_note(out, res->vol->id, RECONCILE_V_FAILED, NULL, res->err.msg);
                         if (e != NULL) {
                                 e->fails++;
                                 e->skip = e->fails > 5 ? RECONCILE_BACKOFF_MAX_ROUNDS
@@ -410,6 +457,11 @@ attach_some(const struct initiator_ops *ops, struct initiator *ini,
                 }
                 if (res->status == ATTACH_DEGRADED)
                         va_log(VA_LOG_WARNING, "volume %s: %s", res->vol->id, res->err.msg);
+                outcome_note(out, res->vol->id,
+                             was[i]                           ? RECONCILE_V_KEPT
+                             : res->status == ATTACH_DEGRADED ? RECONCILE_V_DEGRADED
+                                                              : RECONCILE_V_ATTACHED,
+                             &res->device, res->status == ATTACH_DEGRADED ? res->err.msg : NULL);
                 if (was[i]) {
                         /* the first round's check of a volume that was fine */
                         out->kept++;
@@ -436,6 +488,13 @@ attach_some(const struct initiator_ops *ops, struct initiator *ini,
         free(was);
 }
 
+static const struct initiator_device *
+note_dev(const struct attached_volume *av, const struct reconcile_step *s)
+{
+        return s->attached != SIZE_MAX && av[s->attached].device.path[0] ? &av[s->attached].device
+                                                                         : NULL;
+}
+
 int
 reconcile_round(const struct initiator_ops *ops, struct initiator *ini,
                 const struct reconcile_store *store, const struct volume_set *wanted,
@@ -449,6 +508,8 @@ reconcile_round(const struct initiator_ops *ops, struct initiator *ini,
         size_t nav = 0, nses = 0, i;
         int *gone = NULL, r;
 
+        /* ret is the last round's, or zeroed by the caller */
+        reconcile_outcome_free(ret);
         memset(ret, 0, sizeof(*ret));
         memset(&plan, 0, sizeof(plan));
         ret->answer = answer;
@@ -496,6 +557,7 @@ reconcile_round(const struct initiator_ops *ops, struct initiator *ini,
                         break;
                 case RECONCILE_WAIT:
                         ret->waiting++;
+                        outcome_note(ret, s->id, RECONCILE_V_WAITING, note_dev(av, s), NULL);
                         e = entry_get(mem, s->id);
                         if (e != NULL && !e->reported_gone) {
                                 e->reported_gone = 1;
@@ -507,12 +569,15 @@ reconcile_round(const struct initiator_ops *ops, struct initiator *ini,
                         break;
                 case RECONCILE_HOLD:
                         ret->held++;
+                        outcome_note(ret, s->id, RECONCILE_V_HELD, note_dev(av, s), NULL);
                         break;
                 case RECONCILE_KEEP:
                         ret->kept++;
+                        outcome_note(ret, s->id, RECONCILE_V_KEPT, note_dev(av, s), NULL);
                         break;
                 case RECONCILE_BACKOFF:
                         ret->backoff++;
+                        outcome_note(ret, s->id, RECONCILE_V_BACKOFF, note_dev(av, s), NULL);
                         break;
                 case RECONCILE_ATTACH:
                         if (s->attached != SIZE_MAX && !att[s->attached].healthy)

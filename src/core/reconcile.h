@@ -115,15 +115,45 @@ struct reconcile_store {
         void *ctx;
 };
 
+/* One volume's part in a round, for the result file. */
+enum reconcile_vstatus {
+        RECONCILE_V_KEPT = 0, /* attached and healthy, nothing done */
+        RECONCILE_V_ATTACHED, /* attached this round (or checked on the first) */
+        RECONCILE_V_DEGRADED, /* attached with a path down */
+        RECONCILE_V_FAILED,   /* its attach failed */
+        RECONCILE_V_BACKOFF,  /* waits after failures */
+        RECONCILE_V_DETACHED, /* gone from the metadata, detached */
+        RECONCILE_V_IN_USE,   /* gone, but its device is in use: kept */
+        RECONCILE_V_DETACH_FAILED,
+        RECONCILE_V_WAITING, /* gone, not yet confirmed */
+        RECONCILE_V_HELD,    /* not decidable this round */
+        RECONCILE_V_COUNT
+};
+/* "kept", "attached", ... as docs/json.md lists them. */
+const char *reconcile_vstatus_name(enum reconcile_vstatus s);
+
+struct reconcile_volume {
+        char id[VOLUME_ID_LEN + 1];
+        enum reconcile_vstatus status;
+        int have_device;
+        struct initiator_device device;
+        char error[VA_ERR_MSG_MAX]; /* "" when none */
+};
+
 /* What a round did, for the log and the result file. */
 struct reconcile_outcome {
         enum reconcile_answer answer;
         size_t wanted, kept, attached, degraded, failed, backoff;
         size_t detached, in_use, waiting, held, detach_failed;
-        int changed; /* something was attached or detached */
+        int changed;                /* something was attached or detached */
+        struct reconcile_volume *v; /* per volume; free with reconcile_outcome_free */
+        size_t nv, capv;
 };
 
-/* One round: the attached volumes from the store, checked against the OS
+void reconcile_outcome_free(struct reconcile_outcome *o);
+
+/* One round (ret: zeroed before the first, then the last round's, which
+ * it frees): the attached volumes from the store, checked against the OS
  * (sessions and devices as they are now, not as remembered), the plan,
  * then detaches (never forced: a device in use stays, with a notice, and
  * is tried again next round) and the attaches (attach_run on the volumes

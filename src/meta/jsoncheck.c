@@ -124,6 +124,13 @@ number_len(const unsigned char *p, size_t avail)
 int
 jsoncheck(const char *buf, size_t len, struct va_err *err)
 {
+        return jsoncheck_numbers(buf, len, err, NULL, NULL);
+}
+
+int
+jsoncheck_numbers(const char *buf, size_t len, struct va_err *err,
+                  void (*on_number)(size_t off, size_t n, void *ctx), void *ctx)
+{
         const unsigned char *p = (const unsigned char *)buf;
         size_t i = 0, depth = 0;
         int in_string = 0;
@@ -157,6 +164,8 @@ jsoncheck(const char *buf, size_t len, struct va_err *err)
                                                        "malformed number (RFC 8259: no leading "
                                                        "zeros, digits after '.' and after an "
                                                        "exponent)");
+                                if (on_number != NULL)
+                                        on_number(i, n, ctx);
                                 i += n;
                                 continue;
                         }

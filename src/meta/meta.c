@@ -17,6 +17,10 @@
 
 /* Per-item parsing state: where the item is, what is known of it so far,
  * and whether it has been rejected. */
+/* Long number tokens remembered per document; past this many (a hostile
+ * document), the rest are shown as their double's digits. */
+#define RAW_NUMBERS_MAX 256
+
 struct item {
         struct volume_set *set;
         char where[SOURCE_NAME_MAX]; /* "meta_data.json: volumes[2]" */
@@ -92,7 +96,11 @@ item_diag(struct item *it, int level, const char *key, const char *fmt, ...)
         (void)vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         item_prefix(it, key, prefix, sizeof(prefix));
-        if (diag_add(&it->set->diags, level, "%s: %s", prefix, msg) < 0)
+        if (diag_add_at(&it->set->diags, level,
+                        level <= VA_LOG_ERR                      ? "invalid_item"
+                        : strcmp(key, "driver_volume_type") == 0 ? "unsupported_volume"
+                                                                 : "item_warning",
+                        it->where, it->id, key, "%s: %s", prefix, msg) < 0)
                 it->nomem = 1;
 }
 
@@ -174,8 +182,14 @@ lun_parse(struct item *it, const char *key, const cJSON *j, unsigned *out)
                         return -1;
                 }
                 if (d > LUN_MAX) {
-                        item_error(it, key, "%.0f is out of range 0..%d", d > 1e15 ? 1e15 : d,
-                                   LUN_MAX);
+                        /* as the document wrote it (meta_parse keeps the
+                         * text of numbers a double cannot hold exactly),
+                         * else the double's digits, which are then exact */
+                        if (j->valuestring != NULL)
+                                item_error(it, key, "%s is out of range 0..%d",
+                                           va_log_quote(j->valuestring, qb, sizeof(qb)), LUN_MAX);
+                        else
+                                item_error(it, key, "%.0f is out of range 0..%d", d, LUN_MAX);
                         return -1;
                 }
                 *out = (unsigned)d;
@@ -927,13 +941,14 @@ volumes_key(struct volume_set *set, const char *docname, const char *prefix, con
         (void)snprintf(listname, sizeof(listname), "%svolumes", prefix);
         if (vols == NULL) {
                 if (absent_is_notice)
-                        (void)diag_add(&set->diags, VA_LOG_NOTICE, "%s: no volumes in metadata",
-                                       docname);
+                        (void)diag_add_at(&set->diags, VA_LOG_NOTICE, "no_volumes", docname, NULL,
+                                          listname, "%s: no volumes in metadata", docname);
                 return 0;
         }
         if (cJSON_IsNull(vols)) {
-                (void)diag_add(&set->diags, VA_LOG_WARNING,
-                               "%s: %s is null; treated as absent (no volumes)", docname, listname);
+                (void)diag_add_at(&set->diags, VA_LOG_WARNING, "volumes_null", docname, NULL,
+                                  listname, "%s: %s is null; treated as absent (no volumes)",
+                                  docname, listname);
                 return 0;
         }
         if (!cJSON_IsArray(vols))
@@ -942,10 +957,64 @@ volumes_key(struct volume_set *set, const char *docname, const char *prefix, con
         return parse_list(set, docname, listname, vols, err);
 }
 
+/* Number tokens whose double may print otherwise than the document wrote
+ * them (longer than a LUN's 5 digits, or with an exponent), by their place
+ * among all numbers of the document, so that a message shows the text. */
+struct raw_numbers {
+        const char *buf;
+        size_t count; /* numbers seen so far */
+        struct {
+                size_t ordinal, off, n;
+        } v[RAW_NUMBERS_MAX];
+        size_t nv;
+};
+
+static void
+raw_number_seen(size_t off, size_t n, void *ctx)
+{
+        struct raw_numbers *rn = ctx;
+
+        if ((n > 5 || memchr(rn->buf + off, 'e', n) != NULL ||
+             memchr(rn->buf + off, 'E', n) != NULL) &&
+            rn->nv < RAW_NUMBERS_MAX) {
+                rn->v[rn->nv].ordinal = rn->count;
+                rn->v[rn->nv].off = off;
+                rn->v[rn->nv].n = n;
+                rn->nv++;
+        }
+        rn->count++;
+}
+
+/* cJSON's tree lists values in document order, as the scan saw them: the
+ * k-th number node is the k-th token. Its text goes in valuestring, which
+ * cJSON leaves NULL for numbers and frees with the node. */
+static void
+raw_numbers_attach(cJSON *j, const char *buf, const struct raw_numbers *rn, size_t *k, size_t *next)
+{
+        for (; j != NULL && *next < rn->nv; j = j->next) {
+                if (cJSON_IsNumber(j)) {
+                        if (rn->v[*next].ordinal == *k) {
+                                /* an allocation failure only loses the text */
+                                j->valuestring = malloc(rn->v[*next].n + 1);
+                                if (j->valuestring != NULL) {
+                                        memcpy(j->valuestring, buf + rn->v[*next].off,
+                                               rn->v[*next].n);
+                                        j->valuestring[rn->v[*next].n] = '\0';
+                                }
+                                (*next)++;
+                        }
+                        (*k)++;
+                }
+                if (j->child != NULL)
+                        raw_numbers_attach(j->child, buf, rn, k, next);
+        }
+}
+
 int
 meta_parse(const char *docname, const char *buf, size_t len, enum meta_doc_kind kind,
            struct volume_set *set, struct va_err *err)
 {
+        struct raw_numbers *rn = NULL;
         const char *end = NULL;
         cJSON *root = NULL;
         size_t n0 = set->n, items0 = set->nitems, lists0 = set->nlists;
@@ -954,12 +1023,23 @@ meta_parse(const char *docname, const char *buf, size_t len, enum meta_doc_kind 
         if (len > META_DOC_MAX)
                 return va_err_set(err, VA_E_TOOBIG, "%s: document is %zu bytes, more than %d",
                                   docname, len, META_DOC_MAX);
-        r = jsoncheck(buf, len, err);
+        rn = calloc(1, sizeof(*rn));
+        if (rn == NULL)
+                return va_err_set(err, VA_E_NOMEM, "%s: out of memory", docname);
+        rn->buf = buf;
+        r = jsoncheck_numbers(buf, len, err, raw_number_seen, rn);
         if (r < 0) {
+                free(rn);
                 va_err_prefix(err, "%s: not valid JSON", docname);
                 return r;
         }
         root = cJSON_ParseWithLengthOpts(buf, len, &end, 0);
+        if (root != NULL) {
+                size_t k = 0, next = 0;
+
+                raw_numbers_attach(root, buf, rn, &k, &next);
+        }
+        free(rn);
         if (root == NULL) {
                 unsigned long line, col;
                 size_t off = end != NULL && end >= buf ? (size_t)(end - buf) : 0;

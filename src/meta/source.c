@@ -297,9 +297,9 @@ meta_load(const struct meta_docs *d, struct volume_set *set, unsigned *ret_bad_d
 
                 va_err_clear(&e);
                 if (doc->buf == NULL) {
-                        (void)diag_add(&set->diags, VA_LOG_ERR,
-                                       "%s: could not be read; its volumes are left out",
-                                       doc->name);
+                        (void)diag_add_at(
+                            &set->diags, VA_LOG_ERR, "document_unreadable", doc->name, NULL, NULL,
+                            "%s: could not be read; its volumes are left out", doc->name);
                         (*ret_bad_docs)++;
                         continue;
                 }
@@ -313,8 +313,8 @@ meta_load(const struct meta_docs *d, struct volume_set *set, unsigned *ret_bad_d
                         return r;
                 }
                 if (r < 0) {
-                        (void)diag_add(&set->diags, VA_LOG_ERR, "%s; its volumes are left out",
-                                       e.msg);
+                        (void)diag_add_at(&set->diags, VA_LOG_ERR, "document_invalid", doc->name,
+                                          NULL, NULL, "%s; its volumes are left out", e.msg);
                         (*ret_bad_docs)++;
                 }
         }

@@ -47,6 +47,47 @@ def secrets_of(path):
         found.add(m.group(2))
     return found
 
+SCHEMA_PATH = os.path.join(HERE, "..", "..", "docs", "volattach.schema.json")
+try:
+    import jsonschema  # python3-jsonschema, installed by scripts/deps.sh
+    VALIDATOR = jsonschema.Draft202012Validator(json.load(open(SCHEMA_PATH)))
+except ImportError:
+    VALIDATOR = None
+
+
+def schema_errors(doc):
+    """Every way doc breaks docs/volattach.schema.json, as text."""
+    if VALIDATOR is None:
+        return ["python3-jsonschema is missing (scripts/deps.sh installs it)"]
+    return ["%s: %s" % ("/".join(str(x) for x in e.absolute_path), e.message)
+            for e in VALIDATOR.iter_errors(doc)]
+
+
+def valid(name, p):
+    """The --json document on p's stdout, checked against the schema and
+    against p's exit status; None (and a failure) when it is not one."""
+    try:
+        doc = json.loads(p.stdout)
+    except ValueError as e:
+        check(name + ": stdout is one JSON document", False, "%s: %r" % (e, p.stdout[:300]))
+        return None
+    errs = schema_errors(doc)
+    check(name + ": valid against the schema", not errs, "; ".join(errs)[:1500])
+    check(name + ": summary.exit_status is the exit status",
+          isinstance(doc.get("summary"), dict) and
+          doc["summary"].get("exit_status") == p.returncode,
+          "exit %d, %s" % (p.returncode, p.stdout[:300]))
+    return doc
+
+
+def as_nobody(*args):
+    """volattach as an unprivileged user (setpriv, util-linux)."""
+    t0 = time.monotonic()
+    p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                        VOLATTACH, *args], capture_output=True, text=True, timeout=60)
+    p.elapsed = time.monotonic() - t0
+    return p
+
 
 # fixture -> (exit status, strings the text output must contain)
 EXPECT = {
@@ -96,7 +137,8 @@ def test_fixtures():
         check(name + " exit", p.returncode == code,
               "got %d want %s\n%s%s" % (p.returncode, code, p.stdout, p.stderr))
         for n in needles:
-            check(name + " says " + n, n in p.stdout, p.stdout)
+            # a reason is in the log (stderr), the report on stdout
+            check(name + " says " + n, n in p.stdout + p.stderr, p.stdout + p.stderr)
         for s in secrets_of(path):
             check(name + " hides secrets", s not in p.stdout + p.stderr,
                   "secret found in output")
@@ -106,12 +148,9 @@ def test_fixtures():
                 check(name + " error names source", name in line, line)
         j = run("plan", "--json", "--metadata", path)
         check(name + " json exit", j.returncode == code, j.stderr)
-        try:
-            doc = json.loads(j.stdout)
-            check(name + " json status", doc.get("exit_status", doc.get("summary", {})
-                                                 .get("exit_status")) == code, j.stdout)
-        except ValueError as e:
-            check(name + " json parses", False, "%s: %s" % (e, j.stdout[:300]))
+        doc = valid(name + " plan json", j)
+        check(name + " json status", doc is not None and
+              doc["summary"]["exit_status"] == code, j.stdout)
         for s in secrets_of(path):
             check(name + " json hides secrets", s not in j.stdout + j.stderr)
 
@@ -155,13 +194,13 @@ COMMAND_OPTIONS = {
              ["--jobs", "--deadline", "--all", "--force", "--state-dir"]),
     "attach": (["--metadata", "--json", "--jobs", "--timeout", "--deadline",
                 "--enforce-multipath", "--state-dir"], ["--all", "--force"]),
-    "detach": (["--all", "--force", "--state-dir", "--metadata"],
-               ["--json", "--jobs", "--timeout", "--deadline"]),
-    "status": (["--json", "--state-dir"], ["--metadata", "--jobs", "--all", "--force"]),
+    "detach": (["--all", "--force", "--state-dir", "--metadata", "--json"],
+               ["--jobs", "--timeout", "--deadline"]),
+    "status": (["--json", "--state-dir", "--metadata"], ["--jobs", "--all", "--force"]),
     "service": (["--metadata", "--timeout", "--deadline", "--state-dir", "--interval", "--rounds"],
                 ["--all", "--force"]),
     "watch": (["--metadata", "--jobs", "--timeout", "--deadline", "--enforce-multipath",
-               "--state-dir", "--interval", "--rounds"], ["--json", "--all", "--force"]),
+               "--state-dir", "--interval", "--rounds", "--json"], ["--all", "--force"]),
 }
 GLOBAL_OPTIONS = ["--log-level", "--verbose", "--quiet", "--syslog", "--log-file"]
 
@@ -207,11 +246,16 @@ def test_command_table():
     p = run("plan", "--metadata=" + seed, "--http-timeout-ms", "500", "-q")
     check("--opt=value, an undocumented option, a global one", p.returncode == 0 and
           "1 to attach" in p.stdout, p.stdout + p.stderr)
-    for args in (["help", "frobnicate"], ["help", "plan", "attach"], ["help", "--json"],
-                 ["frobnicate", "--help"], ["version", "--json"]):
+    for args in (["help", "frobnicate"], ["help", "plan", "attach"],
+                 ["frobnicate", "--help"]):
         p = run(*args)
         check("usage %s" % args, p.returncode == 2 and p.stdout == "", "%d %s" % (p.returncode,
                                                                               p.stderr))
+    # under --json even a usage error is a document (docs/json.md)
+    for args in (["help", "--json"], ["version", "--json"]):
+        p = run(*args)
+        check("usage %s" % args, p.returncode == 2, "%d %s" % (p.returncode, p.stderr))
+        valid("usage %s" % args, p)
     # the simulator is test code: the binary has the OS's backend only
     p = run("plan", "--backend", "sim", "--metadata", seed)
     check("no sim backend", p.returncode == 2 and "unknown backend 'sim'" in p.stderr, p.stderr)
@@ -282,9 +326,16 @@ def test_metadata_service():
         p = run("plan", "--metadata", srv.url("ok"), *fast)
         check("http ok", p.returncode == 0 and "1 to attach" in p.stdout, p.stdout + p.stderr)
         check("http hides secret", "targetsecret" not in p.stdout + p.stderr)
+        # a URL the operator gave that answers 404 is a mistake, not "no
+        # metadata" (only the default service's 404 means that)
         p = run("plan", "--metadata", srv.url("notfound"), *fast)
-        check("http 404 means no metadata", p.returncode == 0 and "404" in p.stderr and
+        check("http 404 of a given URL is exit 4", p.returncode == 4 and "404" in p.stderr and
               srv.count("notfound") == 1, p.stderr)
+        p = run("plan", "--json", "--metadata", "auto", "--metadata-url", srv.url("notfound"),
+                *fast)
+        d = valid("http 404 of --metadata-url json", p)
+        check("http 404 of --metadata-url is exit 4", p.returncode == 4 and d is not None and
+              [e["code"] for e in d["errors"]] == ["metadata_not_found"], p.stdout + p.stderr)
         p = run("plan", "--metadata", srv.url("flaky"), *fast)
         check("http 500 then 200", p.returncode == 0 and "1 to attach" in p.stdout and
               srv.count("flaky") == 3, "%d %s" % (srv.count("flaky"), p.stderr))
@@ -424,12 +475,236 @@ def test_config_drive_images():
 
 def test_status_and_detach_without_state():
     d = tempfile.mkdtemp()
+    none = os.path.join(FIXTURES, "03-nova-metadata-no-volumes.json")
     try:
-        p = run("status", "--state-dir", d)
-        check("status with nothing attached", p.returncode == 0 and "No volumes" in p.stdout,
-              p.stdout + p.stderr)
-        p = run("status", "--json", "--state-dir", d)
-        check("status json", p.returncode == 0 and json.loads(p.stdout)["volumes"] == [])
+        p = run("status", "--state-dir", d, "--metadata", none)
+        check("status with nothing wanted or attached", p.returncode == 0 and
+              "No volumes wanted" in p.stdout, p.stdout + p.stderr)
+        p = run("status", "--json", "--state-dir", d, "--metadata", none)
+        doc = valid("status json", p)
+        check("status json", p.returncode == 0 and doc is not None and doc["volumes"] == [])
+    finally:
+        shutil.rmtree(d)
+
+
+def test_schema_can_fail():
+    """The schema check rejects what the contract forbids, so a pass means
+    something: each of these documents is what some command once printed
+    or could print by mistake."""
+    good = {"schema_version": 1, "command": "status", "summary": {"exit_status": 0},
+            "volumes": [], "errors": []}
+    check("schema accepts a minimal document", not schema_errors(good), str(schema_errors(good)))
+    dev = {"path": "/dev/sda", "by_path": None, "kind": "disk", "wwid": "", "serial": "",
+           "size_bytes": 1, "read_only": False}
+    bad = {
+        "no schema_version": {k: v for k, v in good.items() if k != "schema_version"},
+        "exit_status at the top (plan on main)": {"metadata": "file x", "exit_status": 3},
+        "no summary.exit_status": dict(good, summary={}),
+        "device as a string (status on main)": dict(good, volumes=[
+            {"id": "5d30b37e-d113-49e1-b991-16b9d7d33d3e", "status": "attached",
+             "paths": [{"portal": "1.2.3.4:3260", "target_iqn": "iqn.2000-01.x:y", "lun": 0,
+                        "device": "/dev/sda"}]}]),
+        "error without a code": dict(good, summary={"exit_status": 1}, errors=[
+            {"level": "error", "text": "x", "source": None, "key": None, "volume": None}]),
+        "an unknown error code": dict(good, summary={"exit_status": 1}, errors=[
+            {"code": "oops", "level": "error", "text": "x", "source": None, "key": None,
+             "volume": None}]),
+        "a failure without an error": dict(good, summary={"exit_status": 4}),
+        "a secret in the clear": dict(good, command="plan", volumes=[
+            {"id": "5d30b37e-d113-49e1-b991-16b9d7d33d3e", "status": "planned",
+             "auth": {"method": "chap", "username": "u", "secret": "hunter2hunter2"}}]),
+        "a device without its path": dict(good, volumes=[
+            {"id": "5d30b37e-d113-49e1-b991-16b9d7d33d3e", "status": "attached",
+             "device": {k: v for k, v in dev.items() if k != "path"}}]),
+    }
+    for what, doc in bad.items():
+        check("schema rejects " + what, schema_errors(doc) != [], json.dumps(doc))
+
+
+def test_contract_every_command():
+    """Every command's --json, success and failure, is one document of the
+    schema; the error paths are the ones that drifted."""
+    d = tempfile.mkdtemp()
+    seed = os.path.join(FIXTURES, "01-seed-example.json")
+    none = os.path.join(FIXTURES, "03-nova-metadata-no-volumes.json")
+    trunc = os.path.join(FIXTURES, "22-truncated.json")
+    missing = os.path.join(d, "no-such-file.json")
+    vid = "5d30b37e-d113-49e1-b991-16b9d7d33d3e"
+    sd = ["--state-dir", os.path.join(d, "state")]
+    cases = [
+        ("plan usage error", ["plan", "--json", "--no-such-option"], 2, "usage"),
+        ("plan with an argument", ["plan", "--json", "extra"], 2, "usage"),
+        ("plan unreadable metadata", ["plan", "--json", "--metadata", missing], 4,
+         "metadata_unreachable"),
+        ("plan invalid metadata", ["plan", "--json", "--metadata", trunc], 3, "metadata_invalid"),
+        ("attach no volumes", ["attach", "--json", "--metadata", none, *sd], 0, None),
+        ("attach invalid metadata", ["attach", "--json", "--metadata", trunc, *sd], 3,
+         "metadata_invalid"),
+        ("attach unreadable metadata", ["attach", "--json", "--metadata", missing, *sd], 4,
+         "metadata_unreachable"),
+        ("attach usage error", ["attach", "--json", "--all"], 2, "usage"),
+        ("detach usage error", ["detach", "--json"], 2, "usage"),
+        ("detach not a UUID", ["detach", "--json", "nope"], 2, "usage"),
+        ("detach a volume already gone", ["detach", "--json", vid, "--metadata", seed, *sd], 0,
+         None),
+        ("status nothing wanted", ["status", "--json", "--metadata", none, *sd], 0, None),
+        ("status wanted but missing", ["status", "--json", "--metadata", seed, *sd], 1,
+         "volume_missing"),
+        ("status no metadata", ["status", "--json", "--metadata", missing, *sd], 4,
+         "metadata_unreachable"),
+        ("status invalid metadata", ["status", "--json", "--metadata", trunc, *sd], 3,
+         "metadata_invalid"),
+        ("watch one round", ["watch", "--json", "--rounds", "1", "--metadata", none, *sd], 0,
+         None),
+        ("watch unreadable", ["watch", "--json", "--rounds", "1", "--metadata", missing, *sd],
+         4, "metadata_unreachable"),
+        ("uninstall-state usage", ["uninstall-state", "--json", "extra"], 2, "usage"),
+        # no volume, so no portal is dialled
+        ("check no volumes", ["check", "--json", "--metadata", none], None, None),
+        ("check unreadable metadata", ["check", "--json", "--metadata", missing], 4,
+         "metadata_unreachable"),
+        ("check usage", ["check", "--json", "extra"], 2, "usage"),
+        ("configuration file unreadable", ["plan", "--json", "--config",
+                                           os.path.join(d, "absent.conf")], 4,
+         "config_unreadable"),
+        ("no command", ["--json"], 2, "usage"),
+        ("unknown command", ["--json", "frobnicate"], 2, "usage"),
+        ("log file unusable", ["plan", "--json", "--metadata", seed, "--log-file",
+                               os.path.join(missing, "x.log")], 4, "log_file_unusable"),
+    ]
+    try:
+        for name, args, code, err in cases:
+            p = run(*args)
+            # None: whatever this host makes of it, as long as the document says so
+            check(name + ": exit %s" % code, code is None or p.returncode == code,
+                  "got %d\n%s%s" % (p.returncode, p.stdout, p.stderr))
+            doc = valid(name, p)
+            if doc is not None and err is not None:
+                check(name + ": error code " + err, err in [e["code"] for e in doc["errors"]],
+                      json.dumps(doc["errors"])[:600])
+        for cmd in (["attach", "--metadata", none], ["detach", vid], ["watch", "--rounds", "1"],
+                    ["uninstall-state"]):
+            p = as_nobody(cmd[0], "--json", *cmd[1:], *sd)
+            check(cmd[0] + " as non-root: exit 4", p.returncode == 4, p.stdout + p.stderr)
+            doc = valid(cmd[0] + " as non-root", p)
+            check(cmd[0] + " as non-root: not_privileged", doc is not None and
+                  [e["code"] for e in doc["errors"]] == ["not_privileged"], p.stdout)
+    finally:
+        shutil.rmtree(d)
+
+
+def test_behaviour_fixes():
+    d = tempfile.mkdtemp()
+    seed = os.path.join(FIXTURES, "01-seed-example.json")
+    vid = "5d30b37e-d113-49e1-b991-16b9d7d33d3e"
+    try:
+        # detach of what is not attached is success, and it says so
+        p = run("detach", vid, "--metadata", seed, "--state-dir", d)
+        check("detach of a gone volume: exit 0", p.returncode == 0, p.stdout + p.stderr)
+        check("detach of a gone volume says so", "already detached" in p.stdout, p.stdout)
+        # a LUN of 2^64 is shown as the document writes it
+        p = run("plan", "--metadata", os.path.join(FIXTURES, "31-bad-luns.json"))
+        check("LUN shown as written", "18446744073709551616 is out of range" in p.stderr and
+              "1000000000000000" not in p.stdout + p.stderr, p.stderr)
+        # each error once: one conflict between two items is one message,
+        # and the report does not repeat it
+        p = run("plan", "--metadata", os.path.join(FIXTURES, "33-duplicate-volume-ids.json"))
+        out = p.stdout + p.stderr
+        check("plan: each error printed once", out.count("listed twice") == 1, out)
+        p = run("plan", "--metadata", os.path.join(FIXTURES, "31-bad-luns.json"))
+        out = p.stdout + p.stderr
+        for needle in ("must not be negative", "18446744073709551616",
+                       "must be an integer, not a fraction", "'abc' is not a number"):
+            check("plan: printed once: " + needle, out.count(needle) == 1, out)
+        # attach (every item rejected: no initiator is touched on this host)
+        p = run("attach", "--state-dir", d, "--metadata",
+                os.path.join(FIXTURES, "24-wrong-types.json"))
+        out = p.stdout + p.stderr
+        errors = [l.split(": error: ", 1)[1] for l in p.stderr.splitlines() if ": error: " in l]
+        check("attach: errors said", len(errors) == 6, p.stderr)
+        for e in errors:
+            check("attach: printed once: " + e[:60], out.count(e) == 1, out)
+        p = run("plan", "--json", "--metadata", os.path.join(FIXTURES, "33-duplicate-volume-ids.json"))
+        doc = json.loads(p.stdout)
+        check("json: the conflict is one error", [e["code"] for e in doc["errors"]] ==
+              ["volume_conflict"], json.dumps(doc["errors"]))
+        # an error names its source, key and volume for a machine
+        p = run("plan", "--json", "--metadata", os.path.join(FIXTURES, "31-bad-luns.json"))
+        doc = json.loads(p.stdout)
+        e = [e for e in doc["errors"] if "18446744073709551616" in e["text"]]
+        check("json error has source, key and volume", len(e) == 1 and
+              e[0]["code"] == "invalid_item" and e[0]["key"] == "data.target_lun" and
+              e[0]["source"].endswith("31-bad-luns.json: volumes[1]") and
+              e[0]["volume"] == "19c6fb9c-a5c4-4ee4-be6c-dee6e0dacab2", json.dumps(e))
+    finally:
+        shutil.rmtree(d)
+
+
+def test_status_against_metadata():
+    d = tempfile.mkdtemp()
+    seed = os.path.join(FIXTURES, "01-seed-example.json")
+    vid = "5d30b37e-d113-49e1-b991-16b9d7d33d3e"
+    try:
+        # wanted and not on the host: missing, and not all well
+        p = run("status", "--metadata", seed, "--state-dir", d)
+        check("status: a wanted volume not attached is missing", p.returncode == 1 and
+              "Volume %s: missing" % vid in p.stdout, p.stdout + p.stderr)
+        # the last attach's error from the result file makes it failed
+        result = {"schema_version": 1, "command": "attach", "summary": {"exit_status": 1},
+                  "volumes": [{"id": vid, "status": "failed", "error": "login refused: CHAP"}],
+                  "errors": []}
+        with open(os.path.join(d, "result.json"), "w") as f:
+            json.dump(result, f)
+        p = run("status", "--json", "--metadata", seed, "--state-dir", d)
+        doc = valid("status failed", p)
+        v = doc["volumes"][0] if doc and doc["volumes"] else {}
+        check("status: failed with the last error", p.returncode == 1 and
+              v.get("status") == "failed" and v.get("error") == "login refused: CHAP", p.stdout)
+        # no metadata: said, non-zero, and the host still reported
+        p = run("status", "--metadata", os.path.join(d, "absent.json"), "--state-dir", d)
+        check("status: no metadata is said and exit 4", p.returncode == 4 and
+              "not reachable" in p.stdout and "Summary:" in p.stdout, p.stdout + p.stderr)
+    finally:
+        shutil.rmtree(d)
+
+
+def test_result_file():
+    """attach and every watch round leave the run's document in
+    STATE_DIR/result.json: root-only, valid, and with no secret in it."""
+    d = tempfile.mkdtemp()
+    try:
+        for name in ("24-wrong-types.json", "10-ipv6-link-local-portal.json",
+                     "03-nova-metadata-no-volumes.json", "22-truncated.json"):
+            path = os.path.join(FIXTURES, name)
+            sd = os.path.join(d, name)
+            p = run("attach", "--json", "--metadata", path, "--state-dir", sd)
+            rf = os.path.join(sd, "result.json")
+            check(name + ": attach wrote result.json", os.path.exists(rf), p.stderr)
+            if not os.path.exists(rf):
+                continue
+            st = os.stat(rf)
+            check(name + ": result.json is 0600", st.st_mode & 0o777 == 0o600, oct(st.st_mode))
+            text = open(rf).read()
+            doc = json.loads(text)
+            check(name + ": result.json is the document printed", doc == json.loads(p.stdout))
+            errs = schema_errors(doc)
+            check(name + ": result.json valid", not errs, str(errs))
+            for s in secrets_of(path):
+                check(name + ": no secret in result.json", s not in text)
+            check(name + ": no temporary file left",
+                  [f for f in os.listdir(sd) if "volattach-" in f] == [], str(os.listdir(sd)))
+        sd = os.path.join(d, "watch")
+        p = run("watch", "--json", "--rounds", "2", "--interval", "1", "--metadata",
+                os.path.join(FIXTURES, "03-nova-metadata-no-volumes.json"), "--state-dir", sd)
+        lines = p.stdout.splitlines()
+        check("watch --json: one document per round", len(lines) == 2, p.stdout)
+        docs = [json.loads(l) for l in lines]
+        check("watch rounds numbered", [x.get("round") for x in docs] == [1, 2], p.stdout)
+        for x in docs:
+            check("watch round valid", not schema_errors(x), str(schema_errors(x)))
+        rf = os.path.join(sd, "result.json")
+        check("watch keeps result.json current", os.path.exists(rf) and
+              json.load(open(rf)) == docs[-1], p.stderr)
     finally:
         shutil.rmtree(d)
 
@@ -438,7 +713,9 @@ def main():
     for t in (test_fixtures, test_seed_json, test_command_line, test_command_table,
               test_directory_and_vendor_data,
               test_metadata_service, test_nova_vendor_data2, test_config_drive_images,
-              test_status_and_detach_without_state):
+              test_status_and_detach_without_state, test_schema_can_fail,
+              test_contract_every_command, test_behaviour_fixes, test_status_against_metadata,
+              test_result_file):
         try:
             t()
         except Exception as e:  # a crash in a test is a failure, not a skip

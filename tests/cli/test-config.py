@@ -45,13 +45,13 @@ def test_applies_and_overrides(tmp):
     c = conf(tmp, "a.conf", "# what plan reads\nmetadata = %s\n\n[plan]\njson = true\n" % SEED)
     p = run("plan", "--config", c)
     check("file sets metadata and [plan] json", p.returncode == 0 and
-          json.loads(p.stdout)["metadata"] == "file " + SEED, p.stdout + p.stderr)
+          json.loads(p.stdout)["metadata"]["origin"] == "file " + SEED, p.stdout + p.stderr)
     p = run("plan", "--config", c, "--metadata", OTHER)
     check("--metadata beats the file's", p.returncode == 0 and
-          json.loads(p.stdout)["metadata"] == "file " + OTHER, p.stdout + p.stderr)
+          json.loads(p.stdout)["metadata"]["origin"] == "file " + OTHER, p.stdout + p.stderr)
     p = run("plan", "--config", c, "--metadata=" + OTHER)
     check("--metadata=X beats the file's", p.returncode == 0 and
-          json.loads(p.stdout)["metadata"] == "file " + OTHER, p.stdout + p.stderr)
+          json.loads(p.stdout)["metadata"]["origin"] == "file " + OTHER, p.stdout + p.stderr)
 
     # a section applies only to its command; keys before any section apply to
     # every command that takes them and are ignored by the others
@@ -78,7 +78,7 @@ def test_applies_and_overrides(tmp):
     c = conf(tmp, "e.conf", "metadata = %s\n[plan]\nmetadata = %s\n" % (OTHER, SEED))
     p = run("plan", "--config", c, "--json")
     check("[plan] beats the global line", p.returncode == 0 and
-          json.loads(p.stdout)["metadata"] == "file " + SEED, p.stdout + p.stderr)
+          json.loads(p.stdout)["metadata"]["origin"] == "file " + SEED, p.stdout + p.stderr)
 
     # booleans: false leaves the option off
     c = conf(tmp, "f.conf", "metadata = %s\n[plan]\njson = false\n" % SEED)

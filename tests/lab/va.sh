@@ -53,6 +53,14 @@ va_meta() {
 # va_run ARGS...: volattach ARGS with stdout and stderr kept; sets VA_RC and
 # shows both (they must never hold a secret: va_audit checks).
 va_run() {
+        # status compares the metadata with the host: the lab's metadata is
+        # $VA_META, as the config drive or the service is a host's
+        if [ "$1" = status ] && [ -f "$VA_META" ]; then
+                case " $* " in
+                *" --metadata"*) ;;
+                *) set -- "$@" --metadata "$VA_META" ;;
+                esac
+        fi
         lab_step "volattach $*"
         volattach "$@" >"$VA_OUT" 2>"$VA_ERR"
         VA_RC=$?

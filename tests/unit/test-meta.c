@@ -269,9 +269,39 @@ TEST(luns_and_addressing)
         ASSERT_EQ_INT(s.v[0].paths[0].lun, 255);
         ASSERT_CONTAINS(diags(&s), "volumes[0] (ee2201a1-938f-4896-9f84-069e21e8c7bd): "
                                    "data.target_lun: must not be negative");
-        ASSERT_CONTAINS(diags(&s), "data.target_lun: 1000000000000000 is out of range");
+        ASSERT_CONTAINS(diags(&s), "data.target_lun: 18446744073709551616 is out of range");
         ASSERT_CONTAINS(diags(&s), "data.target_lun: must be an integer, not a fraction");
         ASSERT_CONTAINS(diags(&s), "data.target_lun: 'abc' is not a number");
+        volume_set_free(&s);
+}
+
+/* An out-of-range LUN is named as the document wrote it: 2^64 - 1 is no
+ * double (it would print as 2^64), 1e20 is not how %.0f prints it, and a
+ * number among others is matched to its own node. */
+TEST(lun_shown_as_written)
+{
+        static const char doc[] =
+            "{\"uuid\": 12345678901234567890, \"volumes\": ["
+            "{\"driver_volume_type\": \"iscsi\", \"data\": {\"volume_id\": "
+            "\"19c6fb9c-a5c4-4ee4-be6c-dee6e0dacab2\", \"target_portal\": \"10.0.0.1:3260\", "
+            "\"target_iqn\": \"iqn.2010-10.org.openstack:a\", \"target_lun\": "
+            "18446744073709551615}},"
+            "{\"driver_volume_type\": \"iscsi\", \"data\": {\"volume_id\": "
+            "\"19c6fb9c-a5c4-4ee4-be6c-dee6e0dacab3\", \"target_portal\": \"10.0.0.1:3260\", "
+            "\"target_iqn\": \"iqn.2010-10.org.openstack:b\", \"target_lun\": 1E+20}},"
+            "{\"driver_volume_type\": \"iscsi\", \"data\": {\"volume_id\": "
+            "\"19c6fb9c-a5c4-4ee4-be6c-dee6e0dacab4\", \"target_portal\": \"10.0.0.1:3260\", "
+            "\"target_iqn\": \"iqn.2010-10.org.openstack:c\", \"target_lun\": 16384}}]}";
+        struct volume_set s;
+        struct va_err e;
+
+        ASSERT_OK(load_text(doc, &s, &e));
+        EXPECT_COUNTS(s, 0, 0, 3);
+        ASSERT_CONTAINS(diags(&s),
+                        "dacab2): data.target_lun: 18446744073709551615 is out of range");
+        ASSERT_CONTAINS(diags(&s), "dacab3): data.target_lun: 1E+20 is out of range");
+        ASSERT_CONTAINS(diags(&s), "dacab4): data.target_lun: 16384 is out of range");
+        ASSERT_NOT_CONTAINS(diags(&s), "18446744073709551616");
         volume_set_free(&s);
 }
 

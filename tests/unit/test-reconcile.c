@@ -164,6 +164,7 @@ world_free(struct world *w)
 {
         ms_free(&w->ms);
         reconcile_memory_free(&w->mem);
+        reconcile_outcome_free(&w->out);
         vclock_free(&w->vc);
         initiator_sim_ops.close(w->ini);
 }
@@ -631,6 +632,53 @@ TEST(unreadable_store_changes_nothing)
         w.ms.fail_load = 0;
         ASSERT_EQ_INT(sim_session_count(w.ini), 1);
         ASSERT_EQ_INT(w.ms.n, 1);
+        world_free(&w);
+}
+
+/* The round's per-volume notes, which watch writes to the result file: each
+ * volume it touched or checked once, with what came of it. */
+static const char *
+note_of(const struct world *w, const char *id)
+{
+        size_t i;
+
+        for (i = 0; i < w->out.nv; i++)
+                if (strcmp(w->out.v[i].id, id) == 0)
+                        return reconcile_vstatus_name(w->out.v[i].status);
+        return "(none)";
+}
+
+TEST(round_notes_each_volume)
+{
+        struct world w;
+        struct sim_fault f = { IQN_B, -VA_E_AUTH, 1, 0, 0 };
+        char dev[64];
+
+        ASSERT_OK(world_init(&w));
+        ASSERT_OK(sim_set_fault(w.ini, &f));
+        ASSERT_OK(round_meta(&w, "AB"));
+        ASSERT_EQ_INT(w.out.nv, 2);
+        ASSERT_STREQ(note_of(&w, ID_A), "attached");
+        ASSERT_STREQ(note_of(&w, ID_B), "failed");
+        ASSERT_TRUE(w.out.v[0].status == RECONCILE_V_FAILED ? w.out.v[0].error[0] != '\0'
+                                                            : w.out.v[1].error[0] != '\0');
+        ASSERT_OK(round_meta(&w, "AB"));
+        ASSERT_STREQ(note_of(&w, ID_A), "kept");
+        ASSERT_STREQ(note_of(&w, ID_B), "backoff");
+        (void)snprintf(dev, sizeof(dev), "%s", device_of(&w, ID_A));
+        sim_mark_in_use(w.ini, dev, 1);
+        ASSERT_OK(round_meta(&w, "B"));
+        ASSERT_STREQ(note_of(&w, ID_A), "waiting");
+        ASSERT_OK(round_meta(&w, "B"));
+        ASSERT_STREQ(note_of(&w, ID_A), "in_use");
+        sim_mark_in_use(w.ini, dev, 0);
+        ASSERT_OK(round_meta(&w, "B"));
+        ASSERT_STREQ(note_of(&w, ID_A), "detached");
+        /* no answer: the attached are held as they are, nothing else */
+        ASSERT_OK(round_none(&w));
+        ASSERT_TRUE(ms_find(&w.ms, ID_B) >= 0);
+        ASSERT_EQ_INT(w.out.nv, 1);
+        ASSERT_STREQ(note_of(&w, ID_B), "held");
         world_free(&w);
 }
 

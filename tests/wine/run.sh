@@ -29,6 +29,7 @@ dev="$out/dev"
 run="$out/run"
 exe_dir="$root/build-windows"
 exe="$exe_dir/volattach.exe"
+schema="$root/docs/volattach.schema.json"
 passed=0
 failed=0
 skipped=0
@@ -121,9 +122,14 @@ hasnt() { ! grep -qE -- "$2" "$sdir/$1"; }
 trace_has() { grep -qE -- "$1" "$sdir/trace"; }
 trace_count() { grep -cE -- "$1" "$sdir/trace" 2>/dev/null || true; }
 # json FILE EXPR: EXPR (Python, the document is d) is true
+# json FILE EXPR: FILE is one document of the contract (docs/volattach.schema.json,
+# python3-jsonschema) and EXPR holds for it (d)
 json() {
-        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' \
-                "$sdir/$1" "$2" 2>/dev/null
+        python3 -c 'import json,sys,jsonschema
+d=json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator(json.load(open(sys.argv[3]))).validate(d)
+sys.exit(0 if eval(sys.argv[2]) else 1)' \
+                "$sdir/$1" "$2" "$schema" 2>/dev/null
 }
 
 # secret S: remembered, to prove at the end that it appears nowhere
@@ -255,9 +261,16 @@ json.dump(d, open(sys.argv[2], "w"), indent=1)' "$root/tests/fixtures/metadata/0
         want "rerun exit 0" rc_is again 0
         want "rerun --json: the session reused" json again.out \
                 'd["summary"]["attached"] == 1 and d["volumes"][0]["paths"][0]["session_reused"]'
-        va status --json status
-        want "status --json: healthy" json status.out \
-                'd["volumes"][0]["health"] == "healthy" and d["volumes"][0]["device"]["path"] == "\\\\.\\PhysicalDrive1"'
+        va status --json --metadata "$(winpath "$sdir/meta.json")" status
+        want "status --json: attached" json status.out \
+                'd["volumes"][0]["status"] == "attached" and d["volumes"][0]["device"]["path"] == "\\\\.\\PhysicalDrive1"'
+        # the run's document, where Windows keeps state (ProgramData)
+        rf="$drive_c/ProgramData/volattach/result.json"
+        want "result.json in ProgramData" [ -f "$rf" ]
+        cp "$rf" "$sdir/result.out" 2>/dev/null || : >"$sdir/result.out"
+        want "result.json: the last attach, valid" json result.out \
+                'd["schema_version"] == 1 and d["command"] == "attach" and d["volumes"][0]["status"] == "attached"'
+        want "result.json holds no secret" hasnt result.out targetsecret
 }
 
 sc_no_auth() {
@@ -388,9 +401,10 @@ sc_detach() {
         want "detach 2: exit 0" rc_is d2 0
         want "detach 2: logged out" trace_has 'LogoutIScsiTarget\(.*= 0x00000000'
         want "detach 2: persistent login removed" trace_has "RemoveIScsiPersistentTargetW\(target=$T1 .*= 0x00000000"
-        va status --json status
-        want "status: nothing attached" json status.out 'd["volumes"] == []'
-        VA_SIM_REBOOT=1 va boot --json status
+        va status --json --metadata "$(winpath "$sdir/meta.json")" status
+        want "status: both unwanted volumes detached, nothing attached" json status.out \
+                'all(v["status"] != "attached" for v in d["volumes"])'
+        VA_SIM_REBOOT=1 va boot --json --metadata "$(winpath "$sdir/meta.json")" status
         want "after a reboot nothing comes back" hasnt trace ' - restore '
         va d3 detach --all
         want "detach --all with nothing left: exit 0" rc_is d3 0
@@ -402,10 +416,10 @@ sc_reboot() {
         meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.1:3260 0)"
         export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1"
         va attach --metadata "$(winpath "$sdir/meta.json")" attach
-        VA_SIM_REBOOT=1 va status --json status
+        VA_SIM_REBOOT=1 va status --json --metadata "$(winpath "$sdir/meta.json")" status
         want "trace: reboot and two restored logins" [ "$(trace_count " - restore .* = 0x00000000")" = 2 ]
-        want "status: both healthy after the reboot" json status.out \
-                'len(d["volumes"]) == 2 and all(v["health"] == "healthy" for v in d["volumes"])'
+        want "status: both attached after the reboot" json status.out \
+                'len(d["volumes"]) == 2 and all(v["status"] == "attached" for v in d["volumes"])'
         va again --json --metadata "$(winpath "$sdir/meta.json")" attach
         want "rerun after the reboot: exit 0, sessions reused" json again.out \
                 'd["summary"]["attached"] == 2 and all(p["session_reused"] for v in d["volumes"] for p in v["paths"])'
@@ -415,15 +429,16 @@ sc_reboot() {
 sc_status() {
         meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
         export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
-        va empty status
-        want "empty status" has empty.out '^No volumes attached by volattach\.$'
+        va empty status --metadata "$(winpath "$sdir/meta.json")"
+        want "empty status: wanted, missing" has empty.out "^Volume $U1: missing"
+        want "empty status: exit 1" rc_is empty 1
         va attach --metadata "$(winpath "$sdir/meta.json")" attach
-        va text status
-        want "text: volume and disk" has text.out "^Volume $U1: \\\\\\\\\.\\\\PhysicalDrive[0-9]+$"
+        va text status --metadata "$(winpath "$sdir/meta.json")"
+        want "text: volume and disk" has text.out "^Volume $U1: attached \\\\\\\\\.\\\\PhysicalDrive[0-9]+ "
         want "text: session up" has text.out "127\.0\.0\.1:3260 $T1 LUN 0: session [0-9a-f-]+ up"
-        VA_SIM_FAULT="session-down=$T1" va down --json status
-        want "json: a session in recovery is not healthy" json down.out \
-                'd["volumes"][0]["health"] != "healthy" and d["summary"]["exit_status"] != 0'
+        VA_SIM_FAULT="session-down=$T1" va down --json status --metadata "$(winpath "$sdir/meta.json")"
+        want "json: a session in recovery is not attached" json down.out \
+                'd["volumes"][0]["status"] != "attached" and d["summary"]["exit_status"] != 0'
 }
 
 # The metadata service through WinHTTP, from a real HTTP server on
@@ -440,7 +455,9 @@ sc_metadata_http() {
         want "exit 0" rc_is attach 0
         want "attached from the service" has attach.out "^Volume $U1 attached"
         want "retried the 500s" grep -q '^/flaky/openstack/latest/meta_data.json 3$' "$sdir/http.log"
-        want "404: no metadata, nothing to do" rc_is missing 0
+        # a URL given explicitly that answers 404 is a mistake, not "no metadata"
+        want "404 of a URL given: exit 4, said" rc_is missing 4
+        want "404 of a URL given: the error names it" has missing.err "answered 404.*URL given"
 }
 
 # Config drives: a volume labelled config-2 with a drive letter (found by
@@ -471,7 +488,7 @@ sc_configdrive() {
         va raw --json --metadata "configdrive:$(winpath "$sdir/cd.iso")" attach
         want "iso9660 read raw: exit 0" rc_is raw 0
         want "iso9660 read raw: attached, origin named" json raw.out \
-                'd["summary"]["attached"] == 1 and "cd.iso" in d["metadata"]'
+                'd["summary"]["attached"] == 1 and "cd.iso" in d["metadata"]["origin"]'
 }
 
 # A config-drive tree must not lead out of itself through a link. Wine 8
@@ -565,8 +582,8 @@ sc_service() {
         cp "$log" "$sdir/service.log" 2>/dev/null || : >"$sdir/service.log"
         want "the service runs watch" has service.log 'watching .*meta.json every 10 s'
         want "its first round attached at boot" has service.log "notice: volume $U1 attached: "
-        va status --json status
-        want "status after boot: attached" json status.out 'len(d["volumes"]) == 1 and d["volumes"][0]["health"] == "healthy"'
+        va status --json --metadata "$(winpath "$sdir/meta.json")" status
+        want "status after boot: attached" json status.out 'len(d["volumes"]) == 1 and d["volumes"][0]["status"] == "attached"'
         # uninstall stops it (SERVICE_CONTROL_STOP): watch ends between rounds
         va uninstall service uninstall
         kill "$hpid" 2>/dev/null
@@ -743,9 +760,9 @@ sc_fault_killed_rerun() {
         va rerun --json --metadata "$(winpath "$sdir/meta.json")" attach
         want "rerun: exit 0" rc_is rerun 0
         want "rerun: all three attached" json rerun.out 'd["summary"]["attached"] == 3'
-        va status --json status
-        want "status: three volumes, one path each, healthy" json status.out \
-                'len(d["volumes"]) == 3 and all(v["health"] == "healthy" and len(v["paths"]) == 1 for v in d["volumes"])'
+        va status --json --metadata "$(winpath "$sdir/meta.json")" status
+        want "status: three volumes, one path each, attached" json status.out \
+                'len(d["volumes"]) == 3 and all(v["status"] == "attached" and len(v["paths"]) == 1 for v in d["volumes"])'
 }
 
 # The target drops the session (recovery): status says so; once it is back,
@@ -754,13 +771,13 @@ sc_fault_session_dropped() {
         meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
         export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
         va attach --metadata "$(winpath "$sdir/meta.json")" attach
-        VA_SIM_FAULT="session-down=$T1" va down status
+        VA_SIM_FAULT="session-down=$T1" va down --metadata "$(winpath "$sdir/meta.json")" status
         want "status: exit 1 while down" rc_is down 1
         want "status: says what to do" has down.out "volattach attach"
         va heal --json --metadata "$(winpath "$sdir/meta.json")" attach
         want "rerun: exit 0" rc_is heal 0
-        va up --json status
-        want "status: healthy again" json up.out 'd["volumes"][0]["health"] == "healthy"'
+        va up --json --metadata "$(winpath "$sdir/meta.json")" status
+        want "status: attached again" json up.out 'd["volumes"][0]["status"] == "attached" and d["summary"]["exit_status"] == 0'
 }
 
 # watch, the rounds of lab 1140 against the simulator: a volume added is
@@ -778,8 +795,20 @@ sc_watch() {
         want "round 1: exit 0" rc_is w1 0
         want "round 1: volume 1 attached, at notice level" has w1.err "notice: volume $U1 attached: .+PhysicalDrive[0-9]+"
         meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.1:3260 0)"
-        va w2 --interval 1 --rounds 2 --metadata "$m" watch
+        va w2 --json --interval 1 --rounds 2 --metadata "$m" watch
         want "added: volume 2 attached" has w2.err "notice: volume $U2 attached"
+        # each round: one JSON line on stdout, and the same in ProgramData's result.json
+        want "--json: one document per round" [ "$(wc -l <"$sdir/w2.out")" = 2 ]
+        head -n 1 "$sdir/w2.out" >"$sdir/w2.first"
+        tail -n 1 "$sdir/w2.out" >"$sdir/w2.last"
+        want "--json: round 1 attached volume 2, kept volume 1" json w2.first \
+                'd["command"] == "watch" and d["round"] == 1 and sorted((v["id"], v["status"]) for v in d["volumes"]) == [("'$U1'", "kept"), ("'$U2'", "attached")]'
+        want "--json: round 2 kept both" json w2.last \
+                'd["round"] == 2 and [v["status"] for v in d["volumes"]] == ["kept", "kept"] and d["summary"]["exit_status"] == 0'
+        cp "$drive_c/ProgramData/volattach/result.json" "$sdir/w2.result" 2>/dev/null || : >"$sdir/w2.result"
+        want "result.json is the last round's document" \
+                python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1])) != json.load(open(sys.argv[2])))' \
+                "$sdir/w2.last" "$sdir/w2.result"
         want "added: volume 1 not attached again" hasnt w2.err "volume $U1 attached"
         want "added: one login each" [ "$(trace_count "LoginIScsiTargetW\(target=$T1 .*persistent=0.*= 0x00000000")" = 1 ]
         # both leave; volume 2's disk is in use; volume 3 comes
@@ -793,8 +822,9 @@ sc_watch() {
         want "removed: volume 1's persistent login removed" trace_has "RemoveIScsiPersistentTargetW\(target=$T1 .*= 0x00000000"
         want "in use: reported in each of rounds 2-4" [ "$(grep -c "notice: volume $U2: gone from the metadata, but .* is still in use" "$sdir/w3.err")" = 3 ]
         want "in use: never forced, its persistent login kept" hasnt trace "RemoveIScsiPersistentTargetW\(target=$T2 "
-        va st1 --json status
-        want "status: volumes 2 and 3" json st1.out "sorted(v['id'] for v in d['volumes']) == ['$U2', '$U3']"
+        va st1 --json --metadata "$m" status
+        want "status: volume 3 attached, volume 2 attached but no longer wanted" json st1.out \
+                "sorted((v['id'], v['status']) for v in d['volumes']) == [('$U2', 'unwanted'), ('$U3', 'attached')] and d['summary']['exit_status'] == 1"
 
         # the metadata service: a real HTTP server, its answer switched per phase
         metaserver_start
@@ -812,9 +842,9 @@ sc_watch() {
         va h-gone --interval 1 --rounds 3 --http-attempts 1 --metadata "$url" watch
         want "server gone: nothing changes, said" has h-gone.err "cannot read metadata.*nothing changes"
         want "server gone: nothing detached" hasnt h-gone.err "detached"
-        va st2 --json status
-        want "status: still volumes 2 and 3, healthy" json st2.out \
-                "sorted(v['id'] for v in d['volumes']) == ['$U2', '$U3'] and all(v['health'] == 'healthy' for v in d['volumes'])"
+        va st2 --json --metadata "$m" status
+        want "status: still volumes 2 and 3, both up" json st2.out \
+                "sorted((v['id'], v['status']) for v in d['volumes']) == [('$U2', 'unwanted'), ('$U3', 'attached')] and all(v['paths_up'] == 1 for v in d['volumes'])"
         want "the service was asked every round" [ "$(grep -c "^/live/openstack/latest/meta_data.json " "$sdir/http.log")" -ge 9 ]
 
         # killed in the middle of a round that attaches two volumes, then a restart
@@ -826,9 +856,9 @@ sc_watch() {
         va w4 --interval 1 --rounds 3 --metadata "$m" watch
         want "restart: exit 0" rc_is w4 0
         want "restart: volume 2 (unused now) detached" has w4.err "notice: volume $U2 detached"
-        va st3 --json status
-        want "restart: volumes 1 and 3 healthy, one path each" json st3.out \
-                "sorted(v['id'] for v in d['volumes']) == ['$U1', '$U3'] and all(v['health'] == 'healthy' and len(v['paths']) == 1 for v in d['volumes'])"
+        va st3 --json --metadata "$m" status
+        want "restart: volumes 1 and 3 attached, one path each, all well" json st3.out \
+                "sorted(v['id'] for v in d['volumes']) == ['$U1', '$U3'] and all(v['status'] == 'attached' and len(v['paths']) == 1 for v in d['volumes']) and d['summary']['exit_status'] == 0"
         want "restart: one live session per target" [ "$(trace_count "LoginIScsiTargetW\(target=$T3 .*persistent=0.*= 0x00000000")" = 1 ]
 }
 
@@ -846,10 +876,10 @@ sc_disk_online() {
                 trace_has 'DiskIoctl\(access=rw code=7c0f4 disk=1 version=40 persist=1 attrs=0 mask=3\) = 0x00000000'
         want "read back online and writable" json attach.out \
                 'd["volumes"][0]["device"]["online"] is True and d["volumes"][0]["device"]["read_only"] is False'
-        va st --json status
+        va st --json --metadata "$(winpath "$sdir/meta.json")" status
         want "status --json: online, writable, raw" json st.out \
-                'd["volumes"][0]["paths"][0]["online"] is True and d["volumes"][0]["paths"][0]["read_only"] is False and d["volumes"][0]["paths"][0]["partition_style"] == "raw"'
-        va text status
+                'd["volumes"][0]["paths"][0]["device"]["online"] is True and d["volumes"][0]["paths"][0]["device"]["read_only"] is False and d["volumes"][0]["paths"][0]["device"]["partition_style"] == "raw"'
+        va text --metadata "$(winpath "$sdir/meta.json")" status
         want "status text: online, read-write, raw" has text.out \
                 "PhysicalDrive1 \(online, read-write, raw\)$"
 }
@@ -863,9 +893,9 @@ sc_disk_ro() {
         want "never online and writable: one set, read-only kept" \
                 trace_has 'DiskIoctl\(access=rw code=7c0f4 disk=1 version=40 persist=1 attrs=2 mask=3\) = 0x00000000'
         want "no set ever clears read-only" hasnt trace 'code=7c0f4 .*attrs=0 mask=(2|3)'
-        va st --json status
+        va st --json --metadata "$(winpath "$sdir/meta.json")" status
         want "status: online, read-only" json st.out \
-                'd["volumes"][0]["paths"][0]["online"] is True and d["volumes"][0]["paths"][0]["read_only"] is True'
+                'd["volumes"][0]["paths"][0]["device"]["online"] is True and d["volumes"][0]["paths"][0]["device"]["read_only"] is True'
 }
 
 # Not elevated: the disk opens only without access rights, so the set is
@@ -878,9 +908,10 @@ sc_disk_denied() {
         want "exit 1" rc_is attach 1
         want "failed, access denied named, administrator hinted" json attach.out \
                 'd["volumes"][0]["status"] == "failed" and "administrator" in d["volumes"][0]["error"] and "administrator" in d["volumes"][0]["hint"]'
-        va st --json status
-        want "status: offline, read-only" json st.out \
-                'd["volumes"] == [] or (d["volumes"][0]["paths"][0]["online"] is False and d["volumes"][0]["paths"][0]["read_only"] is True)'
+        va st --json status --metadata "$(winpath "$sdir/meta.json")"
+        # the session is up, the disk there but offline: degraded, not attached
+        want "status: degraded, the disk offline and read-only" json st.out \
+                'd["volumes"][0]["status"] == "degraded" and d["summary"]["exit_status"] == 1 and d["volumes"][0]["paths"][0]["device"]["online"] is False and d["volumes"][0]["paths"][0]["device"]["read_only"] is True'
 }
 
 # A disk that refuses to come online (the set succeeds, the read-back still
@@ -908,10 +939,10 @@ sc_disk_reboot() {
         export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1"
         va attach --metadata "$(winpath "$sdir/meta.json")" attach
         want "exit 0" rc_is attach 0
-        VA_SIM_REBOOT=1 va st --json status
+        VA_SIM_REBOOT=1 va st --json --metadata "$(winpath "$sdir/meta.json")" status
         want "trace: a reboot" trace_has ' - reboot '
         want "after the reboot: rw online and writable, ro online and read-only" json st.out \
-                'sorted((v["id"], v["paths"][0]["online"], v["paths"][0]["read_only"]) for v in d["volumes"]) == [("'$U1'", True, False), ("'$U2'", True, True)]'
+                'sorted((v["id"], v["paths"][0]["device"]["online"], v["paths"][0]["device"]["read_only"]) for v in d["volumes"]) == [("'$U1'", True, False), ("'$U2'", True, True)]'
 }
 
 # listener_start: a TCP listener on 127.0.0.1 that accepts and says
@@ -1031,7 +1062,7 @@ sc_config() {
         chmod 644 "$conf"
         va plan plan
         want "plan: metadata and --json from the file" json plan.out \
-                'd["metadata"].endswith("meta.json") and d["volumes"][0]["id"] == "'$U1'"'
+                'd["metadata"]["origin"].endswith("meta.json") and d["volumes"][0]["id"] == "'$U1'"'
         va flag --metadata "$(winpath "$sdir/other.json")" plan
         want "--metadata beats the file's" json flag.out \
                 'd["volumes"][0]["id"] == "'$U2'"'
@@ -1091,23 +1122,23 @@ sc_disk_volumes() {
         export VA_SIM_VOLUMES="$T1/0=E:\\,C:\\mnt\\data\\;$T1/0=;$T2/0=$long\\x\\,$long\\y\\,$long\\z\\;$T3/0+$T3/1=G:\\"
         va attach --json --metadata "$(winpath "$sdir/meta.json")" attach
         want "exit 0" rc_is attach 0
-        va st --json status
+        va st --json --metadata "$(winpath "$sdir/meta.json")" status
         want "volume 1: two volumes, one with E: and a mount folder, one with none" json st.out \
-                '[[x["paths"] for x in v["paths"][0]["volumes"]] for v in d["volumes"] if v["id"] == "'$U1'"] == [[["E:\\", "C:\\mnt\\data\\"], []]]'
+                '[[x["paths"] for x in v["paths"][0]["device"]["volumes"]] for v in d["volumes"] if v["id"] == "'$U1'"] == [[["E:\\", "C:\\mnt\\data\\"], []]]'
         want "volume GUID paths" json st.out \
-                'all(x["name"].startswith("\\\\?\\Volume{") and x["name"].endswith("}\\") and len(x["name"]) == 49 for v in d["volumes"] for x in v["paths"][0]["volumes"])'
+                'all(x["name"].startswith("\\\\?\\Volume{") and x["name"].endswith("}\\") and len(x["name"]) == 49 for v in d["volumes"] for x in v["paths"][0]["device"]["volumes"])'
         want "volume 2: three long mount folders" json st.out \
-                '[[len(p) for p in v["paths"][0]["volumes"][0]["paths"]] for v in d["volumes"] if v["id"] == "'$U2'"] == [[210, 210, 210]]'
+                '[[len(p) for p in v["paths"][0]["device"]["volumes"][0]["paths"]] for v in d["volumes"] if v["id"] == "'$U2'"] == [[210, 210, 210]]'
         want "they came after ERROR_MORE_DATA" \
                 trace_has 'GetVolumePathNamesForVolumeNameW\(paths=3 need=634 len=512\) = 0x000000EA'
         want "volume 3: the spanned volume G: (ERROR_MORE_DATA for its extents)" json st.out \
-                '[[x["paths"] for x in v["paths"][0]["volumes"]] for v in d["volumes"] if v["id"] in ("'$U3'", "'$u4'")] == [[["G:\\"]], [["G:\\"]]]'
+                '[[x["paths"] for x in v["paths"][0]["device"]["volumes"]] for v in d["volumes"] if v["id"] in ("'$U3'", "'$u4'")] == [[["G:\\"]], [["G:\\"]]]'
         want "trace: two extents" trace_has 'DiskIoctl\(access=none code=560000 extents=2\) = 0x000000EA'
         want "never the boot volume" json st.out \
-                'not any("C:\\" in x["paths"] for v in d["volumes"] for x in v["paths"][0]["volumes"])'
+                'not any("C:\\" in x["paths"] for v in d["volumes"] for x in v["paths"][0]["device"]["volumes"])'
         want "volumes mean GPT partitions" json st.out \
-                'd["volumes"][0]["paths"][0]["partition_style"] == "gpt"'
-        va text status
+                'd["volumes"][0]["paths"][0]["device"]["partition_style"] == "gpt"'
+        va text --metadata "$(winpath "$sdir/meta.json")" status
         want "status text: the volume line" has text.out \
                 '^    volume \\\\\?\\Volume\{[0-9a-f-]+\}\\ E:\\ C:\\mnt\\data\\$'
 }
@@ -1148,14 +1179,14 @@ sc_disk_volume_id() {
         want "warned: no unique id" has attach.err "$U2.*no unique id"
         want "attach --json: unique id, recorded id, WWID in the Linux form" json attach.out \
                 '[(v["device"]["unique_id"], v["device"]["recorded_volume_id"], v["device"]["wwid"]) for v in d["volumes"] if v["id"] == "'$U1'"] == [("'$uid'", "'$U1'", "3" + "'$uid'".lower())]'
-        va st --json status
+        va st --json --metadata "$(winpath "$sdir/meta.json")" status
         want "status: the recorded id" json st.out \
-                '[v["paths"][0]["recorded_volume_id"] for v in d["volumes"] if v["id"] == "'$U1'"] == ["'$U1'"]'
-        va text status
+                '[v["paths"][0]["device"]["recorded_volume_id"] for v in d["volumes"] if v["id"] == "'$U1'"] == ["'$U1'"]'
+        va text --metadata "$(winpath "$sdir/meta.json")" status
         want "status text: the record named" has text.out "volume id $U1 recorded \\(HKLM.*Disks.$uid\\)"
-        VA_SIM_REBOOT=1 va st2 --json status
+        VA_SIM_REBOOT=1 va st2 --json --metadata "$(winpath "$sdir/meta.json")" status
         want "after a reboot: still recorded" json st2.out \
-                '[v["paths"][0]["recorded_volume_id"] for v in d["volumes"] if v["id"] == "'$U1'"] == ["'$U1'"]'
+                '[v["paths"][0]["device"]["recorded_volume_id"] for v in d["volumes"] if v["id"] == "'$U1'"] == ["'$U1'"]'
         va det detach "$U1"
         want "detach exit 0" rc_is det 0
         recorded >"$sdir/reg2.out"
