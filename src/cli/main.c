@@ -20,12 +20,16 @@ journal_sink(int level, const char *msg, void *ctx)
         fprintf(stderr, "<%d>%s: %s\n", level, va_log_level_name(level), msg);
 }
 
+/* On Windows this file is the only file log a service run leaves, and it
+ * is appended to run after run: each line says when (RFC 3339, UTC). */
 static void
 file_sink(int level, const char *msg, void *ctx)
 {
         FILE *f = ctx;
+        char when[PLAT_RFC3339_LEN];
 
-        fprintf(f, "%s: %s\n", va_log_level_name(level), msg);
+        plat_rfc3339_now(when);
+        fprintf(f, "%s %s: %s\n", when, va_log_level_name(level), msg);
         (void)fflush(f);
 }
 

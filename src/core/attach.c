@@ -67,6 +67,24 @@ attach_backoff_ms(unsigned retry, uint32_t rnd)
         return d / 2 + rnd % (d / 2 + 1);
 }
 
+/* How many attempts a login can still make once it has paused pause_ms
+ * before the next, with left_ms of its deadline left: each further pause is
+ * at least half its backoff step and the last attempt comes at the
+ * deadline itself (login_with_retries), so this bounds the count from
+ * above; the time the logins themselves take only lowers it. */
+unsigned
+attach_attempts_left(unsigned retry, unsigned pause_ms, uint64_t left_ms)
+{
+        uint64_t t = pause_ms;
+        unsigned n = 1;
+
+        while (t < left_ms && n < 100000) {
+                t += attach_backoff_ms(retry++, 0);
+                n++;
+        }
+        return n;
+}
+
 int
 attach_login_retryable(int rc)
 {
@@ -159,6 +177,7 @@ login_with_retries(struct engine *e, const struct volume *v, struct attach_path 
                    const struct initiator_login *l, int added, uint64_t deadline)
 {
         unsigned retry = 0;
+        uint64_t said = 0; /* when the last notice went out; 0: none yet */
         int r;
 
         for (;;) {
@@ -191,10 +210,29 @@ login_with_retries(struct engine *e, const struct volume *v, struct attach_path 
                                 return r;
                         if (now + pause > deadline)
                                 pause = (unsigned)(deadline - now);
-                        va_log(VA_LOG_INFO,
-                               "volume %s: login to %s failed (%s); retrying in %u ms (attempt "
-                               "%u)",
-                               v->id, l->path->iqn, err.msg, pause, ap->attempts + 1);
+                        /* The journal shows notice by default: a dead portal
+                         * must not be a minute of silence there, nor one
+                         * line per backoff step for each of many volumes. */
+                        {
+                                uint64_t left = deadline - now;
+                                unsigned most =
+                                    ap->attempts + attach_attempts_left(retry, pause, left);
+                                int level = said == 0 || now - said >= ATTACH_PROGRESS_MS
+                                                ? VA_LOG_NOTICE
+                                                : VA_LOG_INFO;
+
+                                if (level == VA_LOG_NOTICE)
+                                        said = now ? now : 1;
+                                va_log(level,
+                                       "volume %s: login to %s failed (%s), attempt %u of at most "
+                                       "%u; next try in %u.%u s, %u.%u s of the %u.%u s deadline "
+                                       "left",
+                                       v->id, l->path->iqn, err.msg, ap->attempts, most,
+                                       pause / 1000, pause % 1000 / 100, (unsigned)(left / 1000),
+                                       (unsigned)(left % 1000 / 100),
+                                       e->o->login_deadline_ms / 1000,
+                                       e->o->login_deadline_ms % 1000 / 100);
+                        }
                         c->sleep_ms(c->ctx, pause);
                 }
         }

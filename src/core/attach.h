@@ -70,6 +70,12 @@ void attach_report_free(struct attach_report *r);
 /* Pause before retry n (0-based) of a login: 250 ms doubling to 5 s, with
  * equal jitter from rnd (clock_ops.jitter). Pure, for tests. */
 unsigned attach_backoff_ms(unsigned retry, uint32_t rnd);
+/* An upper bound on the attempts a login still makes after this pause
+ * (the one after it included), for the progress message. */
+unsigned attach_attempts_left(unsigned retry, unsigned pause_ms, uint64_t left_ms);
+/* Login retries are logged at notice at most this often per path (the
+ * first retry always), at info in between. */
+#define ATTACH_PROGRESS_MS 10000u
 
 /* 1 when a login error is worth retrying (network, timeout, busy). */
 int attach_login_retryable(int rc);

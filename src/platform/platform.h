@@ -75,6 +75,10 @@ void plat_lock_release(struct plat_lock *l);
 /* --- time and randomness --- */
 uint64_t plat_monotonic_ms(void);
 void plat_sleep_ms(unsigned ms);
+/* The wall-clock time now as RFC 3339 in UTC with milliseconds,
+ * "2026-12-02T05:40:12.345Z" (24 characters and the NUL). */
+#define PLAT_RFC3339_LEN 25
+void plat_rfc3339_now(char buf[PLAT_RFC3339_LEN]);
 /* Not for secrets: jitter for retry backoff. */
 uint32_t plat_random_u32(void);
 

@@ -449,6 +449,21 @@ plat_sleep_ms(unsigned ms)
                 ;
 }
 
+void
+plat_rfc3339_now(char buf[PLAT_RFC3339_LEN])
+{
+        struct timespec ts;
+        struct tm tm;
+
+        if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || gmtime_r(&ts.tv_sec, &tm) == NULL) {
+                (void)snprintf(buf, PLAT_RFC3339_LEN, "0000-00-00T00:00:00.000Z");
+                return;
+        }
+        (void)snprintf(buf, PLAT_RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+                       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                       tm.tm_sec, ts.tv_nsec / 1000000L);
+}
+
 uint32_t
 plat_random_u32(void)
 {

@@ -515,6 +515,18 @@ plat_sleep_ms(unsigned ms)
         Sleep(ms);
 }
 
+void
+plat_rfc3339_now(char buf[PLAT_RFC3339_LEN])
+{
+        SYSTEMTIME st;
+
+        GetSystemTime(&st); /* UTC */
+        (void)snprintf(buf, PLAT_RFC3339_LEN, "%04u-%02u-%02uT%02u:%02u:%02u.%03uZ",
+                       (unsigned)st.wYear, (unsigned)st.wMonth, (unsigned)st.wDay,
+                       (unsigned)st.wHour, (unsigned)st.wMinute, (unsigned)st.wSecond,
+                       (unsigned)st.wMilliseconds);
+}
+
 /* A manual-reset event: set by the console handler (its own thread) or
  * the service's stop control, waited on by plat_stop_wait. */
 static HANDLE stop_event;

@@ -8,6 +8,7 @@ real misbehaving HTTP server on 127.0.0.1, config-drive trees and images.
 Usage: test-cli.py VOLATTACH FIXTURES_DIR
 Ends with "N passed, N failed"; exit status 1 on any failure.
 """
+import datetime
 import json
 import os
 import re
@@ -186,6 +187,26 @@ def test_command_line():
     p = run("plan", "--log-level", "debug", "--metadata",
             os.path.join(FIXTURES, "01-seed-example.json"))
     check("debug log hides secrets", "targetsecret" not in p.stdout + p.stderr)
+    # --log-file lines carry an RFC 3339 UTC timestamp (with ms), close to now
+    d = tempfile.mkdtemp()
+    try:
+        log = os.path.join(d, "va.log")
+        before = datetime.datetime.now(datetime.timezone.utc)
+        for _ in range(2):  # appended, run after run
+            run("plan", "-v", "--log-file", log, "--metadata",
+                os.path.join(FIXTURES, "01-seed-example.json"))
+        lines = open(log).read().splitlines()
+        stamp = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (error|warning|notice|"
+                           r"info|debug): \S")
+        ok = len(lines) >= 2 and all(stamp.match(l) for l in lines)
+        if ok:
+            first = datetime.datetime.strptime(stamp.match(lines[0]).group(1),
+                                               "%Y-%m-%dT%H:%M:%S.%fZ")
+            first = first.replace(tzinfo=datetime.timezone.utc)
+            ok = abs((first - before).total_seconds()) < 60
+        check("--log-file lines have RFC 3339 timestamps", ok, "\n".join(lines[:5]))
+    finally:
+        shutil.rmtree(d)
 
 
 # command -> options its --help must list, options it must not (another's)
@@ -339,6 +360,10 @@ def test_metadata_service():
         p = run("plan", "--metadata", srv.url("flaky"), *fast)
         check("http 500 then 200", p.returncode == 0 and "1 to attach" in p.stdout and
               srv.count("flaky") == 3, "%d %s" % (srv.count("flaky"), p.stderr))
+        # the retries show at the default level (notice), with what is left
+        check("http retries at notice", re.search(
+            r"notice: .*: attempt 1 of 3 failed; next try in \d+\.\d s, \d+\.\d s of the "
+            r"metadata deadline left", p.stderr) and "attempt 2 of 3 failed" in p.stderr, p.stderr)
         p = run("plan", "--metadata", srv.url("busy"), *fast)
         check("http 429 and 408 retried", p.returncode == 0 and srv.count("busy") == 3, p.stderr)
         p = run("plan", "--metadata", srv.url("forbidden"), *fast)

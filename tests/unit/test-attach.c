@@ -509,6 +509,74 @@ TEST(transient_failures_retry_within_deadline)
         initiator_sim_ops.close(ini);
 }
 
+/* What the journal shows at its default level while a portal stays dead. */
+static char notices[8][512];
+static unsigned nnotices, ninfos;
+
+static void
+capture_sink(int level, const char *msg, void *ctx)
+{
+        (void)ctx;
+        if (level == VA_LOG_NOTICE && strstr(msg, "login to") != NULL && nnotices < 8)
+                (void)snprintf(notices[nnotices++], sizeof(notices[0]), "%s", msg);
+        else if (level == VA_LOG_INFO && strstr(msg, "login to") != NULL)
+                ninfos++;
+}
+
+TEST(login_retries_show_progress_at_notice)
+{
+        struct initiator *ini = sim();
+        struct volume_set s;
+        struct attach_report rep;
+        struct attach_options o = opts();
+        struct sim_fault g = { IQN_B, -VA_E_NET, 0, 0, 0 };
+        struct vclock vc;
+        char b[1024];
+
+        ASSERT_OK(sim_add_target(ini, IQN_B, "127.0.0.1", 1, NULL, NULL, NULL, NULL));
+        ASSERT_OK(sim_set_fault(ini, &g));
+        item(b, sizeof(b), "11111111-0000-0000-0000-000000000002", "127.0.0.1", IQN_B, 0, NULL,
+             NULL, NULL);
+        (void)snprintf(doc, sizeof(doc), "{\"volumes\":[%s]}", b);
+        ASSERT_OK(parse(&s, doc));
+        /* jitter 0: attempts at 0, 125, 375, 875, 1875, 3875, then every
+         * 2.5 s from 6375 to 23875, and the last at the deadline: 15 */
+        o.login_deadline_ms = 25000;
+        o.jobs = 1;
+        ASSERT_OK(vclock_init(&vc, 0));
+        o.clock = &vc.ops;
+        va_log_set_level(VA_LOG_INFO);
+        va_log_set_sink(capture_sink, NULL);
+        ASSERT_OK(attach_run(&initiator_sim_ops, ini, &s, &o, &rep));
+        va_log_set_sink(NULL, NULL);
+        va_log_set_level(VA_LOG_NOTICE);
+        ASSERT_EQ_INT(rep.v[0].status, ATTACH_FAILED);
+        ASSERT_EQ_INT(rep.v[0].paths[0].attempts, 15);
+        /* the first retry at once, then one notice per 10 s at most; the
+         * steps in between at info */
+        ASSERT_EQ_INT(nnotices, 3);
+        ASSERT_CONTAINS(notices[0], "volume 11111111-0000-0000-0000-000000000002: login to " IQN_B);
+        ASSERT_CONTAINS(notices[0], "attempt 1 of at most 15; next try in 0.1 s, 25.0 s of the "
+                                    "25.0 s deadline left");
+        ASSERT_CONTAINS(notices[1], "attempt 9 of at most 15; next try in 2.5 s, 13.6 s of the "
+                                    "25.0 s deadline left");
+        ASSERT_CONTAINS(notices[2], "attempt 13 of at most 15; next try in 2.5 s, 3.6 s of the "
+                                    "25.0 s deadline left");
+        ASSERT_EQ_INT(ninfos, 14 - 3);
+        attach_report_free(&rep);
+        vclock_free(&vc);
+        volume_set_free(&s);
+        initiator_sim_ops.close(ini);
+}
+
+TEST(attempts_left_bounds_the_count)
+{
+        /* nothing left after this pause: only the attempt at the deadline */
+        ASSERT_EQ_INT(attach_attempts_left(1, 1500, 1500), 1);
+        ASSERT_EQ_INT(attach_attempts_left(1, 125, 1500), 4);
+        ASSERT_EQ_INT(attach_attempts_left(10, 2500, 0), 1);
+}
+
 TEST(device_waits)
 {
         struct initiator *ini = sim();
