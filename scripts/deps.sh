@@ -12,7 +12,7 @@ set -eu
 core="build-essential pkg-config meson ninja-build libcjson-dev libcurl4-openssl-dev
 libblkid-dev python3 systemd genisoimage xorriso mtools dosfstools valgrind clang
 libclang-rt-14-dev clang-format cppcheck open-iscsi libudev-dev libmount-dev
-multipath-tools python3-jsonschema"
+multipath-tools python3-jsonschema man-db groff-base"
 lab="qemu-system-x86 linux-image-amd64 busybox-static multipath-tools e2fsprogs
 cpio kmod jq util-linux libcurl4"
 windows="mingw-w64 wine wine64 wixl msitools dpkg-dev bc iproute2 genisoimage"

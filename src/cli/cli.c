@@ -55,8 +55,8 @@ struct option {
         const char *alias;
         const char *arg;  /* the value's name in --help; NULL for a flag */
         unsigned set;     /* the enum cli_opt bit an entry takes it by; 0: global */
-        const char *help; /* NULL: left out of --help (tests, the service's own
-                           * command line, and the one backend each OS has) */
+        const char *help; /* every option has one: tests/cli/test-docs.py checks
+                           * that each is in --help, the man page and the README */
 };
 
 /* In the order --help lists them; "\n" continues a help text on the next
@@ -70,10 +70,13 @@ static const struct option options[] = {
           "the service auto falls back to (default\n" META_SERVICE_URL ")" },
         { OPT_HTTP_TIMEOUT, "--http-timeout", NULL, "S", CLI_OPT_METADATA,
           "per metadata request (default 10)" },
-        { OPT_HTTP_TIMEOUT_MS, "--http-timeout-ms", NULL, "MS", CLI_OPT_METADATA, NULL },
+        { OPT_HTTP_TIMEOUT_MS, "--http-timeout-ms", NULL, "MS", CLI_OPT_METADATA,
+          "--http-timeout in milliseconds" },
         { OPT_HTTP_ATTEMPTS, "--http-attempts", NULL, "N", CLI_OPT_METADATA,
           "metadata requests in all, with backoff (default 5)" },
-        { OPT_HTTP_BACKOFF_MS, "--http-backoff-ms", NULL, "MS", CLI_OPT_METADATA, NULL },
+        { OPT_HTTP_BACKOFF_MS, "--http-backoff-ms", NULL, "MS", CLI_OPT_METADATA,
+          "first pause between metadata requests, doubling up\n"
+          "to 8 s, with jitter (default 1000)" },
         { OPT_METADATA_DEADLINE, "--metadata-deadline", NULL, "S", CLI_OPT_METADATA,
           "all metadata requests of the run, retries\nincluded, end within S seconds (default "
           "30)" },
@@ -89,8 +92,11 @@ static const struct option options[] = {
         { OPT_FORCE, "--force", NULL, NULL, CLI_OPT_FORCE, "detach even a mounted or open device" },
         { OPT_STATE_DIR, "--state-dir", NULL, "DIR", CLI_OPT_STATE_DIR,
           "where volattach keeps a state file per attached volume\n"
-          "(default /run/volattach; ProgramData\\volattach on Windows)" },
-        { OPT_BACKEND, "--backend", NULL, "NAME", CLI_OPT_BACKEND, NULL },
+          "(default $VOLATTACH_STATE_DIR, else /run/volattach;\n"
+          "ProgramData\\volattach on Windows)" },
+        { OPT_BACKEND, "--backend", NULL, "NAME", CLI_OPT_BACKEND,
+          "the initiator: the OS's own, the only one built in\n"
+          "(open-iscsi; iscsidsc on Windows)" },
         { OPT_INTERVAL, "--interval", NULL, "S", CLI_OPT_WATCH,
           "watch: seconds between rounds, +-10% jitter (default 10)" },
         { OPT_ROUNDS, "--rounds", NULL, "N", CLI_OPT_WATCH,
@@ -98,7 +104,7 @@ static const struct option options[] = {
         { OPT_LOG_LEVEL, "--log-level", NULL, "LEVEL", 0,
           "error, warning, notice (default), info, debug" },
         { OPT_VERBOSE, "--verbose", "-v", NULL, 0, "--log-level info; twice: debug" },
-        { OPT_VERBOSE2, "-vv", NULL, NULL, 0, NULL },
+        { OPT_VERBOSE2, "-vv", NULL, NULL, 0, "--log-level debug" },
         { OPT_QUIET, "--quiet", "-q", NULL, 0, "--log-level error" },
         { OPT_SYSLOG, "--syslog", NULL, NULL, 0,
           "also log to the system log (the Event Log on Windows)" },
