@@ -15,7 +15,7 @@ libclang-rt-14-dev clang-format cppcheck open-iscsi libudev-dev libmount-dev
 multipath-tools python3-jsonschema man-db groff-base"
 lab="qemu-system-x86 linux-image-amd64 busybox-static multipath-tools e2fsprogs
 cpio kmod jq util-linux libcurl4"
-windows="mingw-w64 wine wine64 wixl msitools dpkg-dev bc iproute2 genisoimage"
+windows="mingw-w64 wine wine64 wixl msitools dpkg-dev bc iproute2 genisoimage python3-pefile"
 # tests/dist: the .deb, the RPM (Debian's rpmbuild), the signed MSI
 packages="dpkg-dev debhelper lintian rpm osslsigncode openssl wixl msitools wine wine64 util-linux"
 # os-brick runs inside the lab guest from the host's root (bench/)

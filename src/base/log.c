@@ -130,29 +130,63 @@ va_log_escape(const char *s, char *buf, unsigned long len)
         buf[o] = '\0';
 }
 
-void
-va_log(int level, const char *fmt, ...)
+/* The kind of the message being handed to the sinks, per thread: sinks
+ * are called in the thread that logs. */
+static _Thread_local int current_event = VA_EVENT_MESSAGE;
+
+int
+va_log_current_event(void)
+{
+        return current_event;
+}
+
+static void log_dispatch(int event, int level, const char *fmt, va_list ap)
+    __attribute__((format(VA_PRINTF_FORMAT, 3, 0)));
+
+static void
+log_dispatch(int event, int level, const char *fmt, va_list ap)
 {
         char raw[2048], msg[2048];
-        va_list ap;
         size_t i;
 
-        if (level > log_level)
-                return;
-        va_start(ap, fmt);
         (void)vsnprintf(raw, sizeof(raw), fmt, ap);
-        va_end(ap);
         /* every sink gets one line without control characters, whatever a
          * message holds (a value from metadata, a helper's output, an
          * errno text): no forged line, no journal "<0>" prefix, no
          * terminal escape */
         va_log_escape(raw, msg, sizeof(msg));
+        current_event = event;
         if (log_sink != NULL)
                 log_sink(level, msg, log_sink_ctx);
         else
                 stderr_sink(level, msg, NULL);
         for (i = 0; i < LOG_TEES && log_tee[i] != NULL; i++)
                 log_tee[i](level, msg, log_tee_ctx[i]);
+        current_event = VA_EVENT_MESSAGE;
+}
+
+void
+va_log(int level, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (level > log_level)
+                return;
+        va_start(ap, fmt);
+        log_dispatch(VA_EVENT_MESSAGE, level, fmt, ap);
+        va_end(ap);
+}
+
+void
+va_log_event(int event, int level, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (level > log_level)
+                return;
+        va_start(ap, fmt);
+        log_dispatch(event, level, fmt, ap);
+        va_end(ap);
 }
 
 const char *

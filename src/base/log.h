@@ -15,6 +15,24 @@ enum va_log_level {
         VA_LOG_DEBUG = 7,
 };
 
+/* What kind of event a message reports, for sinks that file events by
+ * kind: the Windows Event Log's Event ID (dist/windows/volattach.mc has a
+ * message for each; tests/wine/pe-resources.py checks the two agree).
+ * Never renumbered: monitoring filters on them. */
+enum va_log_event {
+        VA_EVENT_MESSAGE = 1,           /* anything not below */
+        VA_EVENT_VOLUME_ATTACHED = 100, /* a volume's block device is there */
+        VA_EVENT_VOLUME_DETACHED = 101,
+        VA_EVENT_VOLUME_KEPT = 102,    /* gone from the metadata, still in use */
+        VA_EVENT_VOLUME_FAILED = 200,  /* a volume could not be attached or detached */
+        VA_EVENT_LOGIN_RETRY = 201,    /* a login failed and is retried */
+        VA_EVENT_METADATA = 300,       /* the metadata could not be read or used */
+        VA_EVENT_METADATA_RETRY = 301, /* a metadata request failed and is retried */
+        VA_EVENT_HOST = 400,           /* the initiator, privileges, the state directory */
+        VA_EVENT_WATCH_STARTED = 500,
+        VA_EVENT_WATCH_STOPPED = 501,
+};
+
 typedef void (*va_log_sink_fn)(int level, const char *msg, void *ctx);
 
 /* Messages above this level are dropped. Default: VA_LOG_NOTICE. */
@@ -29,6 +47,12 @@ void va_log_set_sink(va_log_sink_fn sink, void *ctx);
 void va_log_add_tee(va_log_sink_fn sink, void *ctx);
 
 void va_log(int level, const char *fmt, ...) __attribute__((format(VA_PRINTF_FORMAT, 2, 3)));
+/* va_log for a message of one kind (enum va_log_event). */
+void va_log_event(int event, int level, const char *fmt, ...)
+    __attribute__((format(VA_PRINTF_FORMAT, 3, 4)));
+/* Inside a sink: the kind of the message it is given (VA_EVENT_MESSAGE
+ * for va_log's). */
+int va_log_current_event(void);
 
 /* "error", "warning", ... */
 const char *va_log_level_name(int level);

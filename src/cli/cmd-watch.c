@@ -305,7 +305,8 @@ cmd_watch_exec(struct cli *c)
         store.save = store_save;
         store.remove = store_remove;
         store.ctx = &w;
-        va_log(VA_LOG_NOTICE, "watching %s every %u s", w.meta.spec, c->interval_s);
+        va_log_event(VA_EVENT_WATCH_STARTED, VA_LOG_NOTICE, "watching %s every %u s", w.meta.spec,
+                     c->interval_s);
 
         for (;;) {
                 struct volume_set set = { 0 };
@@ -371,7 +372,7 @@ cmd_watch_exec(struct cli *c)
                         break;
         }
         if (c->rounds == 0 || n < c->rounds)
-                va_log(VA_LOG_NOTICE, "stopped after %u round(s)", n);
+                va_log_event(VA_EVENT_WATCH_STOPPED, VA_LOG_NOTICE, "stopped after %u round(s)", n);
         reconcile_memory_free(&mem);
         reconcile_outcome_free(&out);
         ops->close(ini);

@@ -60,6 +60,30 @@ record(int level, const char *code, const char *source, const char *key, const c
         errs.n++;
 }
 
+/* The Event Log's kind of event (enum va_log_event) for an error's machine
+ * code: the code already says what happened, whatever the level. */
+static int
+doc_event(const char *code)
+{
+        static const char *const volume[] = { "attach_failed", "attach_degraded", "detach_failed",
+                                              "detach_refused", "forget_failed" };
+        static const char *const host[] = { "initiator_unavailable", "not_privileged",
+                                            "lock_failed",           "host_setup_failed",
+                                            "state_unreadable",      "state_unwritable",
+                                            "round_skipped" };
+        size_t i;
+
+        if (strncmp(code, "metadata_", 9) == 0 || strcmp(code, "round_failed") == 0)
+                return VA_EVENT_METADATA;
+        for (i = 0; i < sizeof(volume) / sizeof(volume[0]); i++)
+                if (strcmp(code, volume[i]) == 0)
+                        return VA_EVENT_VOLUME_FAILED;
+        for (i = 0; i < sizeof(host) / sizeof(host[0]); i++)
+                if (strcmp(code, host[i]) == 0)
+                        return VA_EVENT_HOST;
+        return VA_EVENT_MESSAGE;
+}
+
 void
 doc_error(int level, const char *code, const char *source, const char *key, const char *volume,
           const char *fmt, ...)
@@ -70,7 +94,7 @@ doc_error(int level, const char *code, const char *source, const char *key, cons
         va_start(ap, fmt);
         (void)vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
-        va_log(level, "%s", buf);
+        va_log_event(doc_event(code), level, "%s", buf);
         record(level, code, source, key, volume, buf);
 }
 

@@ -78,7 +78,8 @@ log_attached(const struct cli *c)
                 va_err_clear(&err);
                 if (state_load(dir, ids[i], &av, &err) < 0)
                         continue;
-                va_log(VA_LOG_NOTICE, "volume %s attached: %s", av.id, av.device.path);
+                va_log_event(VA_EVENT_VOLUME_ATTACHED, VA_LOG_NOTICE, "volume %s attached: %s",
+                             av.id, av.device.path);
                 attached_volume_clear(&av);
         }
         plat_string_list_free(ids, n);
@@ -98,7 +99,8 @@ service_main(DWORD argc, LPWSTR *argv)
         report(SERVICE_RUNNING, 0, 0);
         code = cmd_watch_entry.exec(service_cli);
         log_attached(service_cli);
-        va_log(code == EXIT_OK ? VA_LOG_NOTICE : VA_LOG_ERR, "watch finished, exit %d", code);
+        va_log_event(VA_EVENT_WATCH_STOPPED, code == EXIT_OK ? VA_LOG_NOTICE : VA_LOG_ERR,
+                     "watch finished, exit %d", code);
         report(SERVICE_STOPPED, (DWORD)code, 0);
 }
 
@@ -365,11 +367,11 @@ static void
 file_sink(int level, const char *msg, void *ctx)
 {
         FILE *f = ctx;
-        SYSTEMTIME t;
+        char when[PLAT_RFC3339_LEN];
 
-        GetSystemTime(&t);
-        fprintf(f, "%04u-%02u-%02uT%02u:%02u:%02uZ %s: %s\n", t.wYear, t.wMonth, t.wDay, t.wHour,
-                t.wMinute, t.wSecond, va_log_level_name(level), msg);
+        /* the same line as --log-file's (main.c) */
+        plat_rfc3339_now(when);
+        fprintf(f, "%s %s: %s\n", when, va_log_level_name(level), msg);
         (void)fflush(f);
 }
 

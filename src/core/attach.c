@@ -223,15 +223,15 @@ login_with_retries(struct engine *e, const struct volume *v, struct attach_path 
 
                                 if (level == VA_LOG_NOTICE)
                                         said = now ? now : 1;
-                                va_log(level,
-                                       "volume %s: login to %s failed (%s), attempt %u of at most "
-                                       "%u; next try in %u.%u s, %u.%u s of the %u.%u s deadline "
-                                       "left",
-                                       v->id, l->path->iqn, err.msg, ap->attempts, most,
-                                       pause / 1000, pause % 1000 / 100, (unsigned)(left / 1000),
-                                       (unsigned)(left % 1000 / 100),
-                                       e->o->login_deadline_ms / 1000,
-                                       e->o->login_deadline_ms % 1000 / 100);
+                                va_log_event(
+                                    VA_EVENT_LOGIN_RETRY, level,
+                                    "volume %s: login to %s failed (%s), attempt %u of at most "
+                                    "%u; next try in %u.%u s, %u.%u s of the %u.%u s deadline "
+                                    "left",
+                                    v->id, l->path->iqn, err.msg, ap->attempts, most, pause / 1000,
+                                    pause % 1000 / 100, (unsigned)(left / 1000),
+                                    (unsigned)(left % 1000 / 100), e->o->login_deadline_ms / 1000,
+                                    e->o->login_deadline_ms % 1000 / 100);
                         }
                         c->sleep_ms(c->ctx, pause);
                 }
@@ -723,8 +723,8 @@ host_setup(struct engine *e)
                         return;
                 }
                 rep->initiator_changed = 1;
-                va_log(VA_LOG_NOTICE, "initiator name set to %s (was %s)", e->set->initiator,
-                       current[0] ? current : "unset");
+                va_log_event(VA_EVENT_HOST, VA_LOG_NOTICE, "initiator name set to %s (was %s)",
+                             e->set->initiator, current[0] ? current : "unset");
         }
         e->initiator_name = e->set->initiator[0] ? e->set->initiator : NULL;
 }

@@ -359,19 +359,19 @@ detach_one(const struct initiator_ops *ops, struct initiator *ini,
                 out->in_use++;
                 outcome_note(out, av[a].id, RECONCILE_V_IN_USE, &av[a].device,
                              why[0] ? why : e.msg);
-                va_log(VA_LOG_NOTICE,
-                       "volume %s: gone from the metadata, but %s is still in use (%s): not "
-                       "detached; tried again next round",
-                       av[a].id, av[a].device.path, why[0] ? why : e.msg);
+                va_log_event(VA_EVENT_VOLUME_KEPT, VA_LOG_NOTICE,
+                             "volume %s: gone from the metadata, but %s is still in use (%s): not "
+                             "detached; tried again next round",
+                             av[a].id, av[a].device.path, why[0] ? why : e.msg);
                 return;
         }
         if (r < 0) {
                 out->detach_failed++;
                 outcome_note(out, av[a].id, RECONCILE_V_DETACH_FAILED, &av[a].device, e.msg);
-                va_log(VA_LOG_WARNING,
-                       "volume %s: gone from the metadata; detach failed, tried again next "
-                       "round: %s",
-                       av[a].id, e.msg);
+                va_log_event(VA_EVENT_VOLUME_FAILED, VA_LOG_WARNING,
+                             "volume %s: gone from the metadata; detach failed, tried again next "
+                             "round: %s",
+                             av[a].id, e.msg);
                 return;
         }
         gone[a] = 1;
@@ -381,8 +381,8 @@ detach_one(const struct initiator_ops *ops, struct initiator *ini,
         va_err_clear(&e);
         if (store->remove(store->ctx, av[a].id, &e) < 0)
                 va_log(VA_LOG_WARNING, "volume %s: detached, but %s", av[a].id, e.msg);
-        va_log(VA_LOG_NOTICE, "volume %s detached: gone from the metadata (%s)", av[a].id,
-               av[a].source);
+        va_log_event(VA_EVENT_VOLUME_DETACHED, VA_LOG_NOTICE,
+                     "volume %s detached: gone from the metadata (%s)", av[a].id, av[a].source);
 }
 
 static void
@@ -447,8 +447,9 @@ attach_some(const struct initiator_ops *ops, struct initiator *ini,
                                 if (e->skip > RECONCILE_BACKOFF_MAX_ROUNDS)
                                         e->skip = RECONCILE_BACKOFF_MAX_ROUNDS;
                         }
-                        va_log(VA_LOG_ERR, "volume %s: attach failed (next try in %u round(s)): %s",
-                               res->vol->id, e != NULL ? e->skip + 1 : 1, res->err.msg);
+                        va_log_event(VA_EVENT_VOLUME_FAILED, VA_LOG_ERR,
+                                     "volume %s: attach failed (next try in %u round(s)): %s",
+                                     res->vol->id, e != NULL ? e->skip + 1 : 1, res->err.msg);
                         continue;
                 }
                 if (e != NULL) {
@@ -473,8 +474,9 @@ attach_some(const struct initiator_ops *ops, struct initiator *ini,
                                 out->degraded++;
                         else
                                 out->attached++;
-                        va_log(VA_LOG_NOTICE, "volume %s attached: %s (%s)", res->vol->id,
-                               res->device.path, res->vol->source);
+                        va_log_event(VA_EVENT_VOLUME_ATTACHED, VA_LOG_NOTICE,
+                                     "volume %s attached: %s (%s)", res->vol->id, res->device.path,
+                                     res->vol->source);
                 }
                 va_err_clear(&err);
                 if (store->save(store->ctx, res, &err) < 0)

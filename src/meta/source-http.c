@@ -70,16 +70,17 @@ meta_http_fetch(const char *url, const struct meta_http_policy *p, char **ret_bu
                                 pause = left_ms(p);
                         /* notice: the default level, so a wait is never silent */
                         if (left_ms(p) != ~0u)
-                                va_log(VA_LOG_NOTICE,
-                                       "%s: attempt %u of %u failed; next try in %u.%u s, %u.%u "
-                                       "s of the metadata deadline left",
-                                       shown, attempt, p->attempts, pause / 1000,
-                                       pause % 1000 / 100, left_ms(p) / 1000,
-                                       left_ms(p) % 1000 / 100);
+                                va_log_event(
+                                    VA_EVENT_METADATA_RETRY, VA_LOG_NOTICE,
+                                    "%s: attempt %u of %u failed; next try in %u.%u s, %u.%u "
+                                    "s of the metadata deadline left",
+                                    shown, attempt, p->attempts, pause / 1000, pause % 1000 / 100,
+                                    left_ms(p) / 1000, left_ms(p) % 1000 / 100);
                         else
-                                va_log(VA_LOG_NOTICE,
-                                       "%s: attempt %u of %u failed; next try in %u.%u s", shown,
-                                       attempt, p->attempts, pause / 1000, pause % 1000 / 100);
+                                va_log_event(VA_EVENT_METADATA_RETRY, VA_LOG_NOTICE,
+                                             "%s: attempt %u of %u failed; next try in %u.%u s",
+                                             shown, attempt, p->attempts, pause / 1000,
+                                             pause % 1000 / 100);
                         plat_sleep_ms(pause);
                 }
                 if (left_ms(p) == 0) {

@@ -974,7 +974,11 @@ plat_syslog_sink(int level, const char *msg, void *ctx)
                 return;
         }
         strings[0] = w;
-        (void)ReportEventW(event_source, type, 0, 1, NULL, 1, 0, strings, NULL);
+        /* the Event ID is the message's kind, whose entry in the exe's
+         * message table (dist/windows/volattach.mc, "%1") the Event Viewer
+         * renders; the level is the event type */
+        (void)ReportEventW(event_source, type, 0, (DWORD)va_log_current_event(), NULL, 1, 0,
+                           strings, NULL);
         free(w);
 }
 

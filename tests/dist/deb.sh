@@ -54,21 +54,17 @@ for f in /usr/sbin/volattach /usr/share/doc/volattach/README.md /usr/share/doc/v
 done
 grep -Eqx '(/usr)?/lib/systemd/system/volattach.service' "$out/contents.txt" &&
         ok "contains volattach.service" || bad "no volattach.service in the .deb"
-# what meson installs beyond those, when the tree has it
-for pair in "dist/volattach-watch.service:/systemd/system/volattach-watch.service" \
-        "docs/volattach.8:/usr/share/man/man8/volattach.8.gz" \
-        "dist/volattach.bash-completion:/usr/share/bash-completion/completions/volattach" \
-        "dist/volattach.conf:/etc/volattach/volattach.conf" \
-        "dist/udev/65-volattach.rules:/lib/udev/rules.d/65-volattach.rules"; do
-        src=${pair%%:*} want=${pair#*:}
-        [ -f "$src" ] || continue
-        grep -q -- "$want\$" "$out/contents.txt" && ok "contains $want" || bad "$src is in the tree, $want not in the .deb"
+# what meson installs beyond those: the watch unit, the man page, the bash
+# completion, the example configuration, the udev rule
+for want in /systemd/system/volattach-watch.service /usr/share/man/man8/volattach.8.gz \
+        /usr/share/bash-completion/completions/volattach /etc/volattach/volattach.conf \
+        /lib/udev/rules.d/65-volattach.rules; do
+        grep -q -- "$want\$" "$out/contents.txt" && ok "contains $want" || bad "no $want in the .deb"
 done
-if grep -q ^/etc/ "$out/contents.txt"; then
-        dpkg-deb --ctrl-tarfile "$deb" | tar xOf - ./conffiles >"$out/conffiles" 2>/dev/null || :
-        grep -q ^/etc/volattach/ "$out/conffiles" && ok "/etc/volattach files are conffiles" ||
-                bad "/etc files not conffiles"
-fi
+grep -q 'no-manual-page' "$out/lintian.txt" && bad "lintian: no-manual-page" || ok "lintian: the man page is found"
+dpkg-deb --ctrl-tarfile "$deb" | tar xOf - ./conffiles >"$out/conffiles" 2>/dev/null || :
+grep -qx /etc/volattach/volattach.conf "$out/conffiles" && ok "/etc/volattach/volattach.conf is a conffile" ||
+        bad "/etc/volattach/volattach.conf is not a conffile"
 vdeb=""
 if [ -z "$profiles" ]; then
         vdeb=$(ls "$out"/src/volattach-vendordata_"$version"_all.deb)
@@ -133,6 +129,17 @@ fi
         grep -q iqn "$out/plan.txt" && ok "installed volattach plans the seed's example" ||
         { cat "$out/plan.txt"; bad "volattach plan --metadata 01-seed-example.json"; }
 /usr/sbin/volattach --version | grep -q "$version" && ok "volattach --version: $version" || bad "--version"
+# the man page, the completion and the example configuration, as installed
+MANWIDTH=80 man --warnings volattach >"$out/man.txt" 2>"$out/man.err" && [ ! -s "$out/man.err" ] &&
+        grep -q "^VOLATTACH(8)" "$out/man.txt" && ok "man volattach: renders, no warning" ||
+        { cat "$out/man.err"; bad "man volattach"; }
+got=$(bash --norc -c '. /usr/share/bash-completion/completions/volattach; COMP_WORDS=(volattach det);
+        COMP_CWORD=1; _volattach volattach det volattach; echo "${COMPREPLY[*]}"' 2>&1)
+[ "$got" = detach ] && ok "the installed completion completes 'det' to detach" || bad "completion: '$got'"
+grep -Eq '^[a-z]' /etc/volattach/volattach.conf && bad "the example configuration sets a key" ||
+        ok "/etc/volattach/volattach.conf: every key commented out"
+/usr/sbin/volattach plan --metadata "$root/tests/fixtures/metadata/01-seed-example.json" >/dev/null 2>&1 &&
+        ok "volattach runs with the shipped configuration" || bad "volattach plan with the shipped volattach.conf"
 if [ -n "$vdeb" ]; then
         if dpkg -i "$vdeb" >>"$out/install.log" 2>&1; then
                 ok "dpkg -i $(basename "$vdeb")"
@@ -168,6 +175,9 @@ while read -r f; do
         [ -e "$f" ] && bad "left after purge: $f"
 done <"$out/contents.txt"
 [ ! -e /etc/volattach ] && ok "/etc/volattach gone" || bad "/etc/volattach left after purge"
+for f in /usr/share/man/man8/volattach.8.gz /usr/share/bash-completion/completions/volattach; do
+        [ ! -e "$f" ] && ok "$f gone" || bad "$f left after purge"
+done
 left=$(find /etc/systemd /lib/systemd /usr/lib/systemd /var/lib/systemd/deb-systemd-helper-enabled \
         -name 'volattach*' 2>/dev/null | head -5)
 [ -z "$left" ] && ok "no unit or enablement link left" || bad "left: $left"

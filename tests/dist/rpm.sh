@@ -35,16 +35,18 @@ for f in /usr/sbin/volattach /usr/lib/systemd/system/volattach.service \
         /usr/share/doc/volattach/README.md /usr/share/licenses/volattach/LICENSE; do
         grep -qx "$f" "$out/files.txt" && ok "rpm -qlp: $f" || bad "rpm -qlp lacks $f"
 done
-for pair in "dist/volattach-watch.service:/usr/lib/systemd/system/volattach-watch.service" \
-        "docs/volattach.8:/usr/share/man/man8/volattach.8" \
-        "dist/volattach.bash-completion:/usr/share/bash-completion/completions/volattach" \
-        "dist/udev/65-volattach.rules:/usr/lib/udev/rules.d/65-volattach.rules"; do
-        [ -f "${pair%%:*}" ] || continue
-        grep -q "^${pair#*:}" "$out/files.txt" && ok "rpm -qlp: ${pair#*:}" || bad "rpm lacks ${pair#*:}"
+# the man page (rpm compresses it), the completion, the example
+# configuration, the udev rule
+for f in /usr/lib/systemd/system/volattach-watch.service /usr/share/man/man8/volattach.8 \
+        /usr/share/bash-completion/completions/volattach /etc/volattach/volattach.conf \
+        /usr/lib/udev/rules.d/65-volattach.rules; do
+        grep -q "^$f" "$out/files.txt" && ok "rpm -qlp: $f" || bad "rpm lacks $f"
 done
-grep -q '^/etc/volattach/' "$out/files.txt" &&
-        { rpm -qcp "$rpm" 2>/dev/null | grep -q '^/etc/volattach/' && ok "/etc/volattach files are %config" ||
-                bad "/etc/volattach files not %config"; }
+rpm -qcp "$rpm" 2>/dev/null | grep -qx /etc/volattach/volattach.conf &&
+        ok "/etc/volattach/volattach.conf is %config" || bad "/etc/volattach/volattach.conf not %config"
+rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm" 2>/dev/null | grep -q '^/etc/volattach/volattach.conf .*n' &&
+        ok "volattach.conf is %config(noreplace): an operator's edits survive an upgrade" ||
+        bad "volattach.conf is not noreplace"
 rpm -qpR "$rpm" >"$out/requires.txt" 2>/dev/null
 for d in iscsi-initiator-utils libcurl libmount 'libcjson.so.1()(64bit)' 'libblkid.so.1()(64bit)'; do
         grep -qxF "$d" "$out/requires.txt" && ok "rpm -qpR: $d" || bad "rpm -qpR lacks $d"

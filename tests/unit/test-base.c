@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The base layer's small helpers: ASCII classes and case, hex digits, the
- * bounded wiping buffer and its read loop, string lists, array growth. */
+ * bounded wiping buffer and its read loop, string lists, array growth, the
+ * log's event kinds. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "base/ascii.h"
 #include "base/buf.h"
 #include "base/hex.h"
+#include "base/log.h"
 #include "base/strlist.h"
 #include "base/strutil.h"
 #include "harness.h"
@@ -284,6 +286,38 @@ TEST(str_trim_end_and_ends_with)
         ASSERT_TRUE(str_ends_with("x", ""));
         ASSERT_TRUE(!str_ends_with("data.json", "meta_data.json"));
         ASSERT_TRUE(!str_ends_with("dir\\", "/"));
+}
+
+static int seen_event[4], seen_level[4];
+static unsigned nseen;
+
+static void
+event_sink(int level, const char *msg, void *ctx)
+{
+        (void)msg;
+        (void)ctx;
+        if (nseen < 4) {
+                seen_event[nseen] = va_log_current_event();
+                seen_level[nseen++] = level;
+        }
+}
+
+/* The Event Log files a message under its kind, whatever its level; a
+ * plain va_log is the generic kind, also right after a kind was given. */
+TEST(log_event_kind_reaches_the_sinks)
+{
+        va_log_set_sink(event_sink, NULL);
+        va_log_event(VA_EVENT_VOLUME_ATTACHED, VA_LOG_NOTICE, "volume %s attached", "x");
+        va_log_event(VA_EVENT_VOLUME_ATTACHED, VA_LOG_ERR, "the same kind at another level");
+        va_log(VA_LOG_WARNING, "plain");
+        va_log_event(VA_EVENT_LOGIN_RETRY, VA_LOG_DEBUG, "below the level: dropped");
+        va_log_set_sink(NULL, NULL);
+        ASSERT_EQ_INT(nseen, 3);
+        ASSERT_EQ_INT(seen_event[0], VA_EVENT_VOLUME_ATTACHED);
+        ASSERT_EQ_INT(seen_event[1], VA_EVENT_VOLUME_ATTACHED);
+        ASSERT_EQ_INT(seen_level[1], VA_LOG_ERR);
+        ASSERT_EQ_INT(seen_event[2], VA_EVENT_MESSAGE);
+        ASSERT_EQ_INT(va_log_current_event(), VA_EVENT_MESSAGE);
 }
 
 HARNESS_MAIN()

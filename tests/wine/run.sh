@@ -582,6 +582,7 @@ sc_service() {
         cp "$log" "$sdir/service.log" 2>/dev/null || : >"$sdir/service.log"
         want "the service runs watch" has service.log 'watching .*meta.json every 10 s'
         want "its first round attached at boot" has service.log "notice: volume $U1 attached: "
+        want "service log lines: RFC 3339 UTC time stamps" sh -c "! grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z [a-z]+: ' '$sdir/service.log'"
         va status --json --metadata "$(winpath "$sdir/meta.json")" status
         want "status after boot: attached" json status.out 'len(d["volumes"]) == 1 and d["volumes"][0]["status"] == "attached"'
         # uninstall stops it (SERVICE_CONTROL_STOP): watch ends between rounds
@@ -1193,7 +1194,47 @@ sc_disk_volume_id() {
         want "detach removed the record" hasnt reg2.out "$U1"
 }
 
-all="unit seed no-auth chap mutual two-volumes multipath rerun wrong-secret detach reboot status
+# The exe's resources read back (python3-pefile): VERSIONINFO from
+# meson.build, the manifest, a message table entry per kind of event.
+sc_resources() {
+        if ! /usr/bin/python3 -c 'import pefile' 2>/dev/null; then
+                problems="python3-pefile missing (scripts/deps.sh windows)"
+                return 77
+        fi
+        /usr/bin/python3 "$root/tests/wine/pe-resources.py" "$exe" "$root" >"$sdir/pe.out" 2>&1
+        want "pe-resources.py: all passed" grep -qE '^[1-9][0-9]* passed, 0 failed$' "$sdir/pe.out"
+        grep '^FAIL' "$sdir/pe.out" >"$sdir/pe.err" || :
+}
+
+# What the Event Log gets (Wine's ReportEventW traces its arguments): each
+# kind of event under its own Event ID, whatever the level; the ids are the
+# exe's message table's.
+sc_eventlog() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.1:3260 0)"
+        # T2 is not on the portal: that volume fails; T1's first login fails
+        # and is retried
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        VA_SIM_FAULT="fail=LoginIScsiTargetW:ISDSC_CONNECTION_FAILED:1" WINEDEBUG=+eventlog \
+                va watch --syslog --rounds 1 --deadline 3 --metadata "$(winpath "$sdir/meta.json")" watch
+        # "ReportEventW (handle,type,category,id,...)"
+        sed -n 's/.*ReportEventW *(\([^,]*\),0x\([0-9a-f]*\),0x[0-9a-f]*,0x\([0-9a-f]*\),.*/\2 \3/p' \
+                "$sdir/watch.err" | sort -u >"$sdir/events"
+        want "events written" [ -s "$sdir/events" ]
+        # type: 1 error, 2 warning, 4 information; id in hex
+        want "watch started: id 500, information" grep -qx '0004 000001f4' "$sdir/events"
+        want "volume attached: id 100, information" grep -qx '0004 00000064' "$sdir/events"
+        want "login retried: id 201" grep -qE ' 000000c9$' "$sdir/events"
+        want "volume failed: id 200, error" grep -qx '0001 000000c8' "$sdir/events"
+        want "the initiator name set: id 400" grep -qx '0004 00000190' "$sdir/events"
+        want "nothing under the generic id" sh -c "! grep -q ' 00000001$' '$sdir/events'"
+        # every id is one of the message table's
+        ids=$(sed -n 's/^ *VA_EVENT_[A-Z_]* = \([0-9]*\),.*/\1/p' "$root/src/base/log.h" | tr '\n' ' ')
+        while read -r _ id; do
+                case " $ids " in *" $((0x$id)) "*) ;; *) want "event id $((0x$id)) is in log.h's table" false ;; esac
+        done <"$sdir/events"
+}
+
+all="unit resources eventlog seed no-auth chap mutual two-volumes multipath rerun wrong-secret detach reboot status
 metadata-http configdrive tree-links faults fault-target-back fault-portal-down fault-service-stopped
 fault-killed-rerun fault-session-dropped watch disk-online disk-ro disk-denied disk-stuck
 disk-reboot disk-volumes disk-volumes-offline disk-volume-id check config service msi"
