@@ -55,6 +55,28 @@ sign() {
                 -h sha256 -n volattach ${VOLATTACH_SIGN_TIMESTAMP:+-ts "$VOLATTACH_SIGN_TIMESTAMP"} \
                 -in "$1" -out "$2.new" >/dev/null && mv -f "$2.new" "$2"
 }
+# msi_build OUT VERSION EXE DROPIN MANUAL CONF WXS: wixl, then what wixl
+# cannot write (msibuild, msitools' SQL): the components VOLATTACH_MODE
+# chooses, and the operator's volattach.conf, installed only where there is
+# none (NeverOverwrite 128), never removed (Permanent 16), 64-bit (256).
+# tests/dist/msi.sh builds its older MSI with this too.
+msi_build() {
+        # wixl takes sources relative to the current directory only: a
+        # directory of copies
+        mt=$(mktemp -d) && mo=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") &&
+                cp "$3" "$mt/volattach.exe" && cp "$4" "$mt/volattach-attach.cmd" &&
+                cp "$5" "$mt/volattach.8.txt" && cp "$6" "$mt/volattach.conf" && cp "$7" "$mt/volattach.wxs" &&
+                (cd "$mt" && wixl -a x64 -o "$mo" -D Version="$2" -D Exe=volattach.exe \
+                        -D DropIn=volattach-attach.cmd -D Manual=volattach.8.txt -D Conf=volattach.conf \
+                        volattach.wxs) &&
+                rm -rf "$mt" &&
+                msibuild "$1" \
+                        -q "UPDATE \`Component\` SET \`Condition\` = 'VOLATTACH_MODE=\"service\"' WHERE \`Component\` = 'ServiceExecutable'" \
+                        -q "UPDATE \`Component\` SET \`Condition\` = 'VOLATTACH_MODE=\"cloudbase-init\"' WHERE \`Component\` = 'PlainExecutable'" \
+                        -q "UPDATE \`Component\` SET \`Condition\` = 'VOLATTACH_MODE=\"cloudbase-init\"' WHERE \`Component\` = 'LocalScript'" \
+                        -q "UPDATE \`Component\` SET \`Attributes\` = 400 WHERE \`Component\` = 'Config'"
+}
+[ "${1:-}" = --msi-build ] && { shift; msi_build "$@"; exit; }
 exe="$dir/volattach.exe"
 if [ -n "${VOLATTACH_SIGN_PKCS12:-}" ]; then
         command -v osslsigncode >/dev/null || { echo "build-windows.sh: osslsigncode is missing (scripts/deps.sh packages)" >&2; exit 1; }
@@ -62,9 +84,10 @@ if [ -n "${VOLATTACH_SIGN_PKCS12:-}" ]; then
         sign "$dir/volattach.exe" "$dir/signed/volattach.exe"
         exe="$dir/signed/volattach.exe"
 fi
-wixl -a x64 -o "$dir/volattach.msi.new" -D Version="$version" \
-        -D Exe="$exe" -D DropIn=dist/windows/volattach-attach.cmd \
-        dist/windows/volattach.wxs
+# volattach(8) as plain text for the MSI (meson configured the page)
+groff -man -Tutf8 -P-cbou "$dir/volattach.8" >"$dir/volattach.8.txt"
+msi_build "$dir/volattach.msi.new" "$version" "$exe" dist/windows/volattach-attach.cmd \
+        "$dir/volattach.8.txt" dist/volattach.conf dist/windows/volattach.wxs
 if [ -n "${VOLATTACH_SIGN_PKCS12:-}" ]; then
         sign "$dir/volattach.msi.new" "$dir/volattach.msi.signed" && rm -f "$dir/volattach.msi.new"
         mv -f "$dir/volattach.msi.signed" "$dir/volattach.msi"

@@ -775,6 +775,8 @@ cli_parse(int argc, char **argv, struct cli *c)
         }
         if (options_check(c->entry, &p) < 0)
                 goto usage;
+        /* before the file: what the command line itself asked for */
+        c->given = p.given;
         i = config_read(c, &p);
         if (i != EXIT_OK)
                 return i;

@@ -66,6 +66,7 @@ struct cli {
         const char *config_path; /* --config; NULL: plat_config_path() */
         int no_config;
         struct config config; /* the file's values, which options point into */
+        unsigned given;       /* enum cli_opt bits given on the command line */
         char **args;          /* positional arguments after the command */
         int nargs;
         const char *command; /* the command's name once known, for the document */

@@ -255,6 +255,21 @@ delayed_by_registry(void)
         return 0;
 }
 
+/* The command line the service has now, for the report. */
+static void
+kept_cmdline(SC_HANDLE svc, wchar_t *cmd, size_t cap)
+{
+        QUERY_SERVICE_CONFIGW *qc;
+        DWORD need = 0;
+
+        (void)QueryServiceConfigW(svc, NULL, 0, &need);
+        qc = need > 0 ? malloc(need) : NULL;
+        if (qc != NULL && QueryServiceConfigW(svc, qc, need, &need) &&
+            qc->lpBinaryPathName != NULL && wcslen(qc->lpBinaryPathName) < cap)
+                wcscpy(cmd, qc->lpBinaryPathName);
+        free(qc);
+}
+
 static int
 install(const struct cli *c)
 {
@@ -267,6 +282,7 @@ install(const struct cli *c)
         wchar_t cmd[4096];
         SC_HANDLE scm, svc;
         char msg[300];
+        int keep = 0;
         char *u;
 
         if (service_cmdline(c, cmd, sizeof(cmd) / sizeof(cmd[0])) < 0) {
@@ -284,14 +300,23 @@ install(const struct cli *c)
                              SERVICE_ALL_ACCESS, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START,
                              SERVICE_ERROR_NORMAL, cmd, NULL, NULL, deps, NULL, NULL);
         if (svc == NULL && GetLastError() == ERROR_SERVICE_EXISTS) {
-                /* installed before (or by the MSI): bring it up to date */
+                /* installed before (or by the MSI): bring it up to date.
+                 * A bare `service install` (the MSI's custom action, at
+                 * every install, upgrade and repair) keeps the command line
+                 * the service has, with the options an operator gave it;
+                 * options (--config or --no-config too) given now replace
+                 * them. */
+                keep = c->given == 0 && c->config_path == NULL && !c->no_config;
                 svc = OpenServiceW(scm, SERVICE_NAME, SERVICE_ALL_ACCESS);
-                if (svc != NULL && !ChangeServiceConfigW(svc, SERVICE_WIN32_OWN_PROCESS,
-                                                         SERVICE_AUTO_START, SERVICE_ERROR_NORMAL,
-                                                         cmd, NULL, NULL, deps, NULL, NULL, NULL)) {
+                if (svc != NULL &&
+                    !ChangeServiceConfigW(svc, SERVICE_WIN32_OWN_PROCESS, SERVICE_AUTO_START,
+                                          SERVICE_ERROR_NORMAL, keep ? NULL : cmd, NULL, NULL, deps,
+                                          NULL, NULL, NULL)) {
                         CloseServiceHandle(svc);
                         svc = NULL;
                 }
+                if (svc != NULL && keep)
+                        kept_cmdline(svc, cmd, sizeof(cmd) / sizeof(cmd[0]));
         }
         if (svc == NULL) {
                 va_log(VA_LOG_ERR, "cannot register the service volattach: %s",
@@ -310,8 +335,8 @@ install(const struct cli *c)
         eventlog_register();
         u = win_utf8(cmd);
         printf("service volattach installed (delayed automatic start, after MSiSCSI and "
-               "Tcpip)\n  command: %s\n",
-               u ? u : "?");
+               "Tcpip)\n  command%s: %s\n",
+               keep ? " (kept)" : "", u ? u : "?");
         free(u);
         return EXIT_OK;
 }

@@ -629,6 +629,26 @@ sc_msi() {
         want "service: automatic" has svc.reg 'Start +REG_DWORD +0x2$'
         want "service: delayed (custom action)" has svc.reg 'DelayedAutostart +REG_DWORD +0x1$'
         want "service: runs 'service run'" has svc.reg 'ImagePath .*volattach\.exe.*service.*run'
+        want "mode: service (the default)" sh -c "wine reg query 'HKLM\\Software\\volattach' /v Mode 2>/dev/null | grep -q 'REG_SZ *service'"
+        want "volattach.conf: the example" cmp -s "$drive_c/ProgramData/volattach/volattach.conf" "$root/dist/volattach.conf"
+        want "volattach(8) as text" grep -q '^VOLATTACH(8)' "$pf/volattach.8.txt"
+        # options an operator gave the service survive a repair: the custom
+        # action's bare `service install` keeps the command line
+        wine "$pf/volattach.exe" service install --deadline 120 --interval 30 >"$sdir/opts.out" 2>&1
+        wine reg query 'HKLM\System\CurrentControlSet\Services\volattach' /v ImagePath 2>/dev/null |
+                tr -d '\r' >"$sdir/opts.reg"
+        want "operator's options in the service" has opts.reg 'deadline"? "?120.*interval"? "?30'
+        printf 'log-level = info\n' >"$drive_c/ProgramData/volattach/volattach.conf"
+        # a repair: Wine's msiexec has no /f for a package or product code
+        # ("not implemented"), the REINSTALL properties are what /fa sets
+        wine msiexec /i "$msi" REINSTALL=ALL REINSTALLMODE=vamus /qn >"$sdir/repair.out" 2>&1
+        echo $? >"$sdir/repair.rc"
+        want "repair (REINSTALL=ALL): exit 0" rc_is repair 0
+        want "repair: the custom action ran, keeping the command line" has repair.out '^  command \(kept\): .*--deadline'
+        wine reg query 'HKLM\System\CurrentControlSet\Services\volattach' /v ImagePath 2>/dev/null |
+                tr -d '\r' >"$sdir/repaired.reg"
+        want "repair: the service's options kept" has repaired.reg 'deadline"? "?120.*interval"? "?30'
+        want "repair: volattach.conf kept" grep -qx 'log-level = info' "$drive_c/ProgramData/volattach/volattach.conf"
         # The drop-in reads metadata as on a real boot ("auto": the config
         # drive, else the metadata service at 169.254.169.254): only where
         # the network namespace guarantees nothing leaves the machine.
