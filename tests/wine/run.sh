@@ -668,6 +668,11 @@ sc_msi() {
         fi
         wine msiexec /x "$msi" /qn >"$sdir/remove.out" 2>&1
         echo $? >"$sdir/remove.rc"
+        # removal runs uninstall-state: the attached volume is kept, named
+        [ -n "${VA_WINE_NETNS:-}" ] &&
+                want "msiexec /x: uninstall-state kept the attached volume" has remove.out "^Volume $U1 kept: attached"
+        want "msiexec /x: uninstall-state ran" has remove.out '^Summary: .* kept attached'
+
         kill "$hpid" 2>/dev/null
         wait "$hpid" 2>/dev/null
         rm -f "$WINEPREFIX/dosdevices/m:"
