@@ -15,8 +15,10 @@ import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 VOLATTACH = os.path.abspath(sys.argv[1])
 SRC = os.path.abspath(sys.argv[2])
@@ -173,6 +175,24 @@ def test_example_config():
         check("example key %s is an option" % k, k in configurable, configurable)
     for s in re.findall(r"^\[(\w[-\w]*)\]$", text, re.M):
         check("example section [%s] is a command" % s, s in commands())
+    # uncommented, every key with a value is one the parser takes, at the
+    # default it claims: the plan is the same as with no file at all
+    live = "".join(re.sub(r"^#([a-z][-a-z]* = .+)$", r"\1", l) + "\n" for l in text.splitlines()
+                   if re.match(r"^#[a-z][-a-z]* = .+$", l) or re.match(r"^\[", l))
+    d = tempfile.mkdtemp()
+    try:
+        conf = os.path.join(d, "volattach.conf")
+        with open(conf, "w") as f:
+            f.write(live)
+        os.chmod(conf, 0o600)
+        seed = os.path.join(SRC, "tests", "fixtures", "metadata", "01-seed-example.json")
+        with_file = run(VOLATTACH, "plan", "--config", conf, "--metadata", seed)
+        without = run(VOLATTACH, "plan", "--no-config", "--metadata", seed)
+        check("the example, uncommented, is accepted and changes nothing",
+              with_file.returncode == 0 and with_file.stdout == without.stdout and
+              with_file.stderr == "", with_file.stderr + live)
+    finally:
+        shutil.rmtree(d)
 
 
 def complete(*words):
