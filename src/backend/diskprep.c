@@ -101,10 +101,12 @@ signatures(int fd, uint64_t off, uint64_t size, struct prepare_probe *p)
                 } else {
                         type = "an unnamed signature";
                 }
+                /* "ext4 (filesystem) at byte 1080", "gpt (partition table)
+                 * at byte 512", "LVM2_member (raid) at byte 536" */
                 if (n == 0)
                         (void)snprintf(
-                            p->what, sizeof(p->what), "%s %s (%s at byte %llu)", table ? "a" : "a",
-                            type, table ? "partition table" : (usage != NULL ? usage : "signature"),
+                            p->what, sizeof(p->what), "%s (%s) at byte %llu", type,
+                            table ? "partition table" : (usage != NULL ? usage : "signature"),
                             (unsigned long long)(off + strtoull(at ? at : "0", NULL, 10)));
                 n++;
         }
@@ -170,6 +172,11 @@ probe(int fd, uint64_t size, struct prepare_probe *p, struct va_err *err)
         blkid_loff_t bsize;
 
         memset(p, 0, sizeof(*p));
+        /* the disk's page cache is not the partition's: after mkfs wrote
+         * through /dev/sdX1, what this fd would read from cache is stale */
+        (void)fsync(fd);
+        if (ioctl(fd, BLKFLSBUF) != 0)
+                return va_err_setn(err, VA_E_IO, errno, "BLKFLSBUF: %s", strerror(errno));
         pr = blkid_new_probe();
         if (pr == NULL || blkid_probe_set_device(pr, fd, 0, 0) < 0) {
                 if (pr != NULL)
