@@ -364,9 +364,8 @@ prepare_decide(const struct prepare_probe *p, const struct prepare_request *rq, 
             strcmp(p->part_label, PREPARE_LABEL) == 0 && ascii_ieq(p->part_uuid, recorded_uuid))
                 return PREPARE_MOUNT;
         if (p->signatures == 0)
-                (void)snprintf(why, len,
-                               "the disk holds data (non-zero bytes in its first or last MiB) "
-                               "that no probe recognises");
+                (void)snprintf(why, len, "the disk holds data no probe recognises: %s",
+                               p->what[0] ? p->what : "non-zero bytes in its first or last MiB");
         else if (recorded_uuid != NULL && recorded_uuid[0] != '\0')
                 (void)snprintf(why, len,
                                "the disk holds %s, not the %s filesystem %s volattach made on "
