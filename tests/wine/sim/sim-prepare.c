@@ -555,9 +555,10 @@ VaSimSetVolumeMountPoint(const WCHAR *mount_point, const WCHAR *vol)
                         if (rc == ERROR_SUCCESS && strlen(x->mounts) + n + 2 > sizeof(x->mounts))
                                 rc = ERROR_NOT_ENOUGH_MEMORY;
                         if (rc == ERROR_SUCCESS) {
-                                if (x->mounts[0] != '\0')
-                                        strcat(x->mounts, "|");
-                                strcat(x->mounts, mp);
+                                size_t k = strlen(x->mounts);
+
+                                (void)snprintf(x->mounts + k, sizeof(x->mounts) - k, "%s%s",
+                                               k ? "|" : "", mp);
                                 c.dirty = 1;
                         }
                 }
