@@ -46,7 +46,8 @@ grep -q '^/etc/volattach/' "$out/files.txt" &&
         { rpm -qcp "$rpm" 2>/dev/null | grep -q '^/etc/volattach/' && ok "/etc/volattach files are %config" ||
                 bad "/etc/volattach files not %config"; }
 rpm -qpR "$rpm" >"$out/requires.txt" 2>/dev/null
-for d in iscsi-initiator-utils libcurl libmount 'libcjson.so.1()(64bit)' 'libblkid.so.1()(64bit)'; do
+for d in iscsi-initiator-utils libcurl libmount 'libcjson.so.1()(64bit)' 'libblkid.so.1()(64bit)' \
+        'libfdisk.so.1()(64bit)'; do
         grep -qxF "$d" "$out/requires.txt" && ok "rpm -qpR: $d" || bad "rpm -qpR lacks $d"
 done
 grep -q '^open-iscsi' "$out/requires.txt" && bad "Requires names Debian's open-iscsi" || :
