@@ -238,6 +238,7 @@ prepare_config_add(struct prepare_config *cfg, const char *opt, const char *valu
                         e.volume_id[i] = (char)ascii_lower((unsigned char)value[i]);
                 text = eq + 1;
         }
+        (void)snprintf(e.origin, sizeof(e.origin), "%s", opt);
         r = spec_parse(opt, value, text, &e.spec, err);
         if (r < 0)
                 return r;
@@ -303,32 +304,33 @@ prepare_config_check(const struct prepare_config *cfg, const char *opt, const ch
 
         for (i = 0; i < cfg->n; i++) {
                 const struct prepare_spec *s = &cfg->v[i].spec;
+                const char *where = cfg->v[i].origin[0] ? cfg->v[i].origin : opt;
                 char why[128];
 
                 if (fs_list == NULL)
                         return va_err_set(err, VA_E_UNSUPPORTED,
                                           "%s \"%s\": this initiator (%s) cannot prepare "
                                           "disks",
-                                          opt, s->text, backend);
+                                          where, s->text, backend);
                 if (!word_in(fs_list, prepare_fs_name(s->fs)))
                         return va_err_set(err, VA_E_UNSUPPORTED,
                                           "%s \"%s\": filesystem %s: this initiator (%s) "
                                           "makes %s",
-                                          opt, s->text, prepare_fs_name(s->fs), backend, fs_list);
+                                          where, s->text, prepare_fs_name(s->fs), backend, fs_list);
                 if (s->fs == PREPARE_FS_NTFS) {
                         if (s->mount[0] && win_mount_check(s->mount, why, sizeof(why)) < 0)
                                 return va_err_set(err, VA_E_INVAL,
-                                                  "%s \"%s\": field mount: \"%s\": %s", opt,
+                                                  "%s \"%s\": field mount: \"%s\": %s", where,
                                                   s->text, s->mount, why);
                 } else {
                         if (s->letter)
                                 return va_err_set(err, VA_E_INVAL,
                                                   "%s \"%s\": field letter: only for ntfs; "
                                                   "%s needs mount=PATH",
-                                                  opt, s->text, prepare_fs_name(s->fs));
+                                                  where, s->text, prepare_fs_name(s->fs));
                         if (s->mount[0] && posix_mount_check(s->mount, why, sizeof(why)) < 0)
                                 return va_err_set(err, VA_E_INVAL,
-                                                  "%s \"%s\": field mount: \"%s\": %s", opt,
+                                                  "%s \"%s\": field mount: \"%s\": %s", where,
                                                   s->text, s->mount, why);
                 }
         }

@@ -36,6 +36,7 @@ struct prepare_spec {
 };
 
 struct prepare_entry {
+        char origin[192]; /* "--prepare", "FILE:LINE: key 'prepare'": for messages */
         char volume_id[VOLUME_ID_LEN + 1]; /* "" for the default */
         struct prepare_spec spec;
 };
