@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "cli/doc.h"
 #include "platform/platform.h"
 
 #define RECORD_MAX (16 * 1024)
@@ -150,10 +151,12 @@ prep_volume(const struct cli *c, const struct initiator_ops *ops, struct initiat
                 ret->status = PREP_FAILED;
 report:
         if (ret->status == PREP_REFUSED)
-                va_log(VA_LOG_WARNING, "volume %s: --prepare \"%s\" refused, nothing written: %s",
-                       id, spec->text, ret->out.why);
+                doc_error(VA_LOG_WARNING, "prepare_refused", res->vol->source, NULL, id,
+                          "volume %s: --prepare \"%s\" refused, nothing written: %s", id,
+                          spec->text, ret->out.why);
         else if (ret->status == PREP_FAILED)
-                va_log(VA_LOG_ERR, "volume %s: --prepare \"%s\": %s", id, spec->text, ret->err.msg);
+                doc_error(VA_LOG_ERR, "prepare_failed", res->vol->source, NULL, id,
+                          "volume %s: --prepare \"%s\": %s", id, spec->text, ret->err.msg);
         else
                 va_log(VA_LOG_NOTICE, "volume %s: %s %s %s%s%s", id,
                        ret->status == PREP_MADE ? "made" : "found its", prepare_fs_name(spec->fs),
