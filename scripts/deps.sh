@@ -7,14 +7,15 @@
 #   vendordata groups, which vendordata/run-tests.sh installs itself)
 set -eu
 
-# libudev-dev, libmount-dev and multipath-tools (it ships mpath_cmd.h): the
+# libudev-dev, libmount-dev, libfdisk-dev (--prepare writes the GPT with it) and
+# multipath-tools (it ships mpath_cmd.h): the
 # libraries of the OS's iSCSI stack the Linux backend uses
 core="build-essential pkg-config meson ninja-build libcjson-dev libcurl4-openssl-dev
 libblkid-dev python3 systemd genisoimage xorriso mtools dosfstools valgrind clang
 libclang-rt-14-dev clang-format cppcheck open-iscsi libudev-dev libmount-dev
-multipath-tools python3-jsonschema man-db groff-base"
+libfdisk-dev multipath-tools python3-jsonschema man-db groff-base"
 lab="qemu-system-x86 linux-image-amd64 busybox-static multipath-tools e2fsprogs
-cpio kmod jq util-linux libcurl4"
+cpio kmod jq util-linux libcurl4 fdisk mdadm lvm2"
 windows="mingw-w64 wine wine64 wixl msitools dpkg-dev bc iproute2 genisoimage python3-pefile"
 # tests/dist: the .deb, the RPM (Debian's rpmbuild), the signed MSI
 packages="dpkg-dev debhelper lintian rpm osslsigncode openssl wixl msitools wine wine64 util-linux"

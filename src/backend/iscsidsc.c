@@ -15,6 +15,7 @@
 #include "core/initiator.h"
 #include "backend/iscsidsc-disk.h"
 #include "backend/iscsidsc-probe.h"
+#include "backend/iscsidsc-prepare.h"
 #include "backend/iscsidsc-util.h"
 #include "base/ascii.h"
 #include "base/log.h"
@@ -37,6 +38,7 @@ struct initiator {
          * it, a second one asking for another is refused. */
         struct va_secret *mutual;
         struct disk_seam disk; /* the disk seam (iscsidsc-disk.h) */
+        struct prep_seam prep; /* --prepare's calls (iscsidsc-prepare.h) */
 };
 
 /* --- the buffer-size retry, written once --------------------------------- */
@@ -198,6 +200,7 @@ iscsidsc_open(struct initiator **ret, struct va_err *err)
                 return va_err_set(err, VA_E_NOMEM, "out of memory");
         }
         disk_seam_select(&ini->disk);
+        prep_seam_select(&ini->prep, ini->disk.ioctl);
         *ret = ini;
         return 0;
 }
@@ -912,6 +915,22 @@ iscsidsc_probe(struct initiator *ini, struct initiator_probe *ret, struct va_err
         return iscsidsc_probe_fill(ret, err);
 }
 
+static int
+iscsidsc_disk_prepare(struct initiator *ini, const struct initiator_device *d,
+                      const struct prepare_request *rq, struct prepare_outcome *ret,
+                      struct va_err *err)
+{
+        return prep_disk_prepare(&ini->prep, d, rq, ret, err);
+}
+
+static int
+iscsidsc_disk_mount(struct initiator *ini, const struct initiator_device *d,
+                    const struct prepare_request *rq, struct prepare_outcome *ret,
+                    struct va_err *err)
+{
+        return prep_disk_mount(&ini->prep, d, rq, ret, err);
+}
+
 const struct initiator_ops initiator_iscsidsc_ops = {
         .name = "iscsidsc",
         .caps = INITIATOR_CAP_MUTUAL_CHAP | INITIATOR_CAP_DISKS_STAY,
@@ -941,4 +960,7 @@ const struct initiator_ops initiator_iscsidsc_ops = {
         .probe = iscsidsc_probe,
         .device_tag = iscsidsc_device_tag,
         .device_untag = iscsidsc_device_untag,
+        .prepare_fs = "ntfs",
+        .disk_prepare = iscsidsc_disk_prepare,
+        .disk_mount = iscsidsc_disk_mount,
 };

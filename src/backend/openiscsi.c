@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/initiator.h"
+#include "backend/diskprep.h"
 #include "backend/iface.h"
 #include "backend/iscsiadm.h"
 #include "backend/iscsid.h"
@@ -645,6 +646,22 @@ oi_probe(struct initiator *ini, struct initiator_probe *ret, struct va_err *err)
         return 0;
 }
 
+static int
+oi_disk_prepare(struct initiator *ini, const struct initiator_device *d,
+                const struct prepare_request *rq, struct prepare_outcome *ret, struct va_err *err)
+{
+        (void)ini;
+        return diskprep_prepare(d, rq, ret, err);
+}
+
+static int
+oi_disk_mount(struct initiator *ini, const struct initiator_device *d,
+              const struct prepare_request *rq, struct prepare_outcome *ret, struct va_err *err)
+{
+        (void)ini;
+        return diskprep_mount(d, rq, ret, err);
+}
+
 const struct initiator_ops initiator_openiscsi_ops = {
         .name = "open-iscsi",
         .caps = INITIATOR_CAP_MUTUAL_CHAP,
@@ -672,4 +689,7 @@ const struct initiator_ops initiator_openiscsi_ops = {
         .probe = oi_probe,
         .device_tag = oi_device_tag,
         .device_untag = oi_device_untag,
+        .prepare_fs = "ext4 xfs", /* xfs refused per volume without mkfs.xfs */
+        .disk_prepare = oi_disk_prepare,
+        .disk_mount = oi_disk_mount,
 };

@@ -38,6 +38,7 @@ enum opt_id {
         OPT_BACKEND,
         OPT_INTERVAL,
         OPT_ROUNDS,
+        OPT_PREPARE,
         OPT_LOG_LEVEL,
         OPT_LOG_FILE,
         OPT_VERBOSE,
@@ -101,6 +102,11 @@ static const struct option options[] = {
           "watch: seconds between rounds, +-10% jitter (default 10)" },
         { OPT_ROUNDS, "--rounds", NULL, "N", CLI_OPT_WATCH,
           "watch: stop after N rounds (default: until stopped)" },
+        { OPT_PREPARE, "--prepare", NULL, "[ID=]SPEC", CLI_OPT_PREPARE,
+          "partition, format and mount a blank volume (repeatable; ID= for one\n"
+          "volume, else the default): gpt+ext4,mount=/srv/data, gpt+xfs,...,\n"
+          "gpt+ntfs,letter=E or gpt+ntfs,mount=C:\\data; a disk with any data\n"
+          "on it is refused and never written" },
         { OPT_LOG_LEVEL, "--log-level", NULL, "LEVEL", 0,
           "error, warning, notice (default), info, debug" },
         { OPT_VERBOSE, "--verbose", "-v", NULL, 0, "--log-level info; twice: debug" },
@@ -372,8 +378,9 @@ struct parse {
         /* per option_dest, set on the command line or by the file's
          * command section: what the file's other lines leave alone */
         unsigned char given_dest[OPT_COUNT];
+        int prepare_in_section; /* the command's section gave --prepare */
 };
-_Static_assert(CLI_OPT_WATCH < (1u << 16), "struct parse: first[] has a place per bit");
+_Static_assert(CLI_OPT_PREPARE < (1u << 16), "struct parse: first[] has a place per bit");
 
 /* what: how messages name the option ("--jobs", "FILE:LINE: jobs") */
 static int
@@ -445,6 +452,16 @@ option_apply(struct cli *c, struct parse *p, const struct option *o, const char 
                 return parse_uint(what, val, 1, 86400, &c->interval_s);
         case OPT_ROUNDS:
                 return parse_uint(what, val, 1, 1000000, &c->rounds);
+        case OPT_PREPARE: {
+                struct va_err err;
+
+                va_err_clear(&err);
+                if (prepare_config_add(&c->prepare, what, val, &err) < 0) {
+                        fprintf(stderr, "volattach: %s\n", err.msg);
+                        return -1;
+                }
+                break;
+        }
         case OPT_LOG_LEVEL:
                 p->log_level = va_log_level_parse(val);
                 if (p->log_level < 0) {
@@ -603,21 +620,32 @@ config_entry_apply(struct cli *c, struct parse *p, const char *file, const struc
                 }
                 val = NULL;
         }
+        /* --prepare repeats: every line of the command's section counts,
+         * and together they beat the lines before any section, as the
+         * command line's --prepare options beat the whole file */
         apply = (pass == 0 ? sect == c->entry : sect == NULL) && option_taken(c->entry, o) &&
-                !p->given_dest[option_dest(o->id)];
+                (!p->given_dest[option_dest(o->id)] ||
+                 (o->id == OPT_PREPARE && pass == 0 && p->prepare_in_section));
         if (!apply) {
-                /* the value is still checked, on a copy that is thrown away */
+                /* the value is still checked, on a copy that is thrown away
+                 * (with a --prepare list of its own, never c's) */
                 struct cli scratch = *c;
                 struct parse sp = *p;
+                int r;
 
-                return o->arg != NULL ? option_apply(&scratch, &sp, o, val, what) : 0;
+                memset(&scratch.prepare, 0, sizeof(scratch.prepare));
+                r = o->arg != NULL ? option_apply(&scratch, &sp, o, val, what) : 0;
+                prepare_config_free(&scratch.prepare);
+                return r;
         }
         if (o->arg == NULL && b == 0)
                 return 0;
         if (option_apply(c, p, o, val, what) < 0)
                 return -1;
-        if (pass == 0)
+        if (pass == 0) {
                 p->given_dest[option_dest(o->id)] = 1;
+                p->prepare_in_section |= o->id == OPT_PREPARE;
+        }
         return 0;
 }
 
@@ -801,4 +829,5 @@ cli_free(struct cli *c)
         free(c->args);
         c->args = NULL;
         config_free(&c->config);
+        prepare_config_free(&c->prepare);
 }

@@ -8,6 +8,7 @@
 #include "cli/config.h"
 #include "core/attach.h"
 #include "core/initiator.h"
+#include "core/prepare.h"
 #include "core/volume.h"
 #include "meta/source.h"
 
@@ -35,6 +36,7 @@ enum cli_opt {
         CLI_OPT_STATE_DIR = 1u << 8,
         CLI_OPT_BACKEND = 1u << 9,
         CLI_OPT_WATCH = 1u << 10, /* --interval, --rounds */
+        CLI_OPT_PREPARE = 1u << 11,
 };
 
 /* attach's (watch's too, but --json); service takes them and watch's,
@@ -42,7 +44,7 @@ enum cli_opt {
  * watch */
 #define CLI_OPTS_ATTACH                                                                        \
         (CLI_OPT_METADATA | CLI_OPT_JSON | CLI_OPT_JOBS | CLI_OPT_TIMEOUT | CLI_OPT_DEADLINE | \
-         CLI_OPT_ENFORCE_MULTIPATH | CLI_OPT_STATE_DIR | CLI_OPT_BACKEND)
+         CLI_OPT_ENFORCE_MULTIPATH | CLI_OPT_STATE_DIR | CLI_OPT_BACKEND | CLI_OPT_PREPARE)
 
 struct cli_entry;
 
@@ -58,9 +60,10 @@ struct cli {
         int all;
         const char *backend;
         const char *state_dir;
-        unsigned interval_s; /* watch: seconds between rounds */
-        unsigned rounds;     /* watch: stop after this many; 0: until stopped */
-        int log_level;       /* enum va_log_level, from --log-level, -v or -q */
+        unsigned interval_s;           /* watch: seconds between rounds */
+        unsigned rounds;               /* watch: stop after this many; 0: until stopped */
+        struct prepare_config prepare; /* --prepare, repeatable */
+        int log_level;                 /* enum va_log_level, from --log-level, -v or -q */
         int use_syslog;
         const char *log_file;
         const char *config_path; /* --config; NULL: plat_config_path() */

@@ -2,10 +2,12 @@
 /* volattach attach: read the metadata, log in to every volume in parallel,
  * report each block device, and remember what was attached. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/doc.h"
+#include "cli/prepare.h"
 #include "cli/state.h"
 #include "cli/report.h"
 #include "core/attach.h"
@@ -16,7 +18,7 @@ static const char *const status_name[] = { "attached", "degraded", "failed" };
 
 static cJSON *
 attach_json(const struct meta_docs *docs, int load_code, const struct volume_set *set,
-            const struct attach_report *rep)
+            const struct attach_report *rep, const struct prep_result *prep)
 {
         cJSON *root = doc_new("attach"), *vols, *summary;
         size_t i, k, ok = 0, degraded = 0, failed = 0;
@@ -48,6 +50,8 @@ attach_json(const struct meta_docs *docs, int load_code, const struct volume_set
                 if (res->hint[0])
                         (void)cJSON_AddStringToObject(v, "hint", res->hint);
                 (void)cJSON_AddNumberToObject(v, "elapsed_ms", (double)res->elapsed_ms);
+                if (prep != NULL && prep[i].status != PREP_NONE)
+                        (void)cJSON_AddItemToObject(v, "prepare", prep_json(&prep[i]));
                 paths = cJSON_AddArrayToObject(v, "paths");
                 for (k = 0; k < res->npaths; k++) {
                         const struct attach_path *ap = &res->paths[k];
@@ -117,7 +121,8 @@ human_size(uint64_t bytes, char *buf, size_t len)
 }
 
 static void
-attach_text(const struct volume_set *set, const struct attach_report *rep)
+attach_text(const struct volume_set *set, const struct attach_report *rep,
+            const struct prep_result *prep)
 {
         size_t i, k, ok = 0, degraded = 0, failed = 0;
         char hs[32];
@@ -165,6 +170,8 @@ attach_text(const struct volume_set *set, const struct attach_report *rep)
                                 printf("  path     %s %s LUN %u: down: %s\n", portal, ap->path.iqn,
                                        ap->path.lun, ap->err.msg);
                 }
+                if (prep != NULL)
+                        prep_text(&prep[i]);
                 printf("  time     %.2f s\n", (double)res->elapsed_ms / 1000.0);
         }
         report_items_text(stdout, set);
@@ -186,6 +193,9 @@ cmd_attach_exec(struct cli *c)
         code = cli_host_command(c, &ops);
         if (code != EXIT_OK)
                 return code;
+        code = prep_check(c, ops);
+        if (code != EXIT_OK)
+                return code;
         return cli_run_locked(c, ops, state_dir, attach_locked);
 }
 
@@ -199,6 +209,7 @@ attach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_
         struct meta_docs docs;
         struct volume_set set = { 0 };
         struct initiator *ini = NULL;
+        struct prep_result *prep = NULL;
         struct va_err err;
         size_t i;
         int code, load_code, r;
@@ -231,6 +242,12 @@ attach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_
                 code = EXIT_ENV;
                 goto out;
         }
+        prep = calloc(rep.n ? rep.n : 1, sizeof(*prep));
+        if (prep == NULL) {
+                doc_error(VA_LOG_ERR, "out_of_memory", NULL, NULL, NULL, "attach: out of memory");
+                code = EXIT_ENV;
+                goto out;
+        }
         if (rep.host_failed) {
                 doc_error(VA_LOG_ERR, "host_setup_failed", set.initiator_from, NULL, NULL, "%s",
                           rep.host_err.msg);
@@ -248,6 +265,10 @@ attach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_
                 if (res->status == ATTACH_DEGRADED)
                         doc_error(VA_LOG_WARNING, "attach_degraded", res->vol->source, NULL,
                                   res->vol->id, "volume %s: %s", res->vol->id, res->err.msg);
+                /* one at a time, after every login: mkfs is I/O-bound, and a
+                 * refusal or failure here never undoes the attach */
+                prep_volume(c, ops, ini, res, &prep[i]);
+                code = cli_exit_worst(code, prep_exit(&prep[i]));
                 va_err_clear(&err);
                 if (state_save(state_dir, res, &err) < 0)
                         doc_error(VA_LOG_WARNING, "state_unwritable", state_dir, NULL, res->vol->id,
@@ -258,8 +279,9 @@ attach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_
 out:
         if (!c->json && load_code != EXIT_ENV && load_code != EXIT_BADMETA &&
             load_code != EXIT_USAGE)
-                attach_text(&set, &rep);
-        (void)cli_emit(c, attach_json(&docs, load_code, &set, &rep), code, state_dir);
+                attach_text(&set, &rep, prep);
+        (void)cli_emit(c, attach_json(&docs, load_code, &set, &rep, prep), code, state_dir);
+        free(prep);
         attach_report_free(&rep);
         if (ini != NULL)
                 ops->close(ini);

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/doc.h"
 #include "cli/report.h"
+#include "cli/prepare.h"
 #include "cli/state.h"
 #include "core/reconcile.h"
 #include "base/log.h"
@@ -17,6 +18,8 @@
 
 struct watch {
         const struct cli *c;
+        const struct initiator_ops *ops;
+        struct initiator *ini;
         const char *state_dir;
         struct meta_source_opts meta;
         uint64_t last_hash; /* of the documents last read; 0: none yet */
@@ -63,7 +66,11 @@ static int
 store_save(void *ctx, const struct attach_result *res, struct va_err *err)
 {
         const struct watch *w = ctx;
+        struct prep_result prep;
 
+        /* a volume this round attached: prepared (or found prepared) before
+         * its state is saved; a refusal is logged and changes nothing else */
+        prep_volume(w->c, w->ops, w->ini, res, &prep);
         return state_save(w->state_dir, res, err);
 }
 
@@ -281,6 +288,9 @@ cmd_watch_exec(struct cli *c)
         code = cli_host_command(c, &ops);
         if (code != EXIT_OK)
                 return code;
+        code = prep_check(c, ops);
+        if (code != EXIT_OK)
+                return code;
         memset(&w, 0, sizeof(w));
         w.c = c;
         w.state_dir = c->state_dir ? c->state_dir : plat_state_dir();
@@ -300,6 +310,8 @@ cmd_watch_exec(struct cli *c)
                           "%s initiator: %s", ops->name, err.msg);
                 return EXIT_ENV;
         }
+        w.ops = ops;
+        w.ini = ini;
         cli_attach_options(c, &o);
         store.load = store_load;
         store.save = store_save;

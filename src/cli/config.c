@@ -124,7 +124,7 @@ line_parse(const char *name, unsigned lineno, char *s, size_t n, const char **se
         vlen = strlen(val);
         if (vlen == 0)
                 return fail(why, whylen, "%s:%u: key '%s': no value after '='", name, lineno, key);
-        for (i = 0; i < c->n; i++)
+        for (i = 0; i < c->n && strcmp(key, CONFIG_REPEATABLE) != 0; i++)
                 if (same_section(c->v[i].section, *section) && strcmp(c->v[i].key, key) == 0)
                         return fail(why, whylen, "%s:%u: key '%s': given again (first on line %u)",
                                     name, lineno, key, c->v[i].line);

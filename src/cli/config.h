@@ -12,6 +12,9 @@
 #define CONFIG_MAX_LINES   1024u
 #define CONFIG_NAME_MAX    63u /* a key or a section name */
 #define CONFIG_MESSAGE_MAX 512u
+/* Keys that may come more than once in a section, as their option may on
+ * the command line (one list per run). */
+#define CONFIG_REPEATABLE "prepare"
 
 struct config_entry {
         const char *section;   /* NULL: before any section, for every command */

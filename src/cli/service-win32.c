@@ -139,7 +139,7 @@ service_cmdline(const struct cli *c, wchar_t *cmd, size_t cap)
         const struct meta_http_policy def = META_HTTP_POLICY_DEFAULT;
         wchar_t exe[MAX_PATH];
         char num[32];
-        size_t o = 0;
+        size_t o = 0, i;
         int r = 0;
 
         if (self_path(exe, MAX_PATH) < 0 || win_quote_arg(exe, cmd, cap, &o) < 0)
@@ -185,6 +185,15 @@ service_cmdline(const struct cli *c, wchar_t *cmd, size_t cap)
         if (c->state_dir != NULL) {
                 r |= cmd_add(cmd, cap, &o, "--state-dir");
                 r |= cmd_add(cmd, cap, &o, c->state_dir);
+        }
+        for (i = 0; i < c->prepare.n; i++) {
+                const struct prepare_entry *e = &c->prepare.v[i];
+                char spec[VOLUME_ID_LEN + PREPARE_SPEC_MAX + 2];
+
+                (void)snprintf(spec, sizeof(spec), "%s%s%s", e->volume_id,
+                               e->volume_id[0] ? "=" : "", e->spec.text);
+                r |= cmd_add(cmd, cap, &o, "--prepare");
+                r |= cmd_add(cmd, cap, &o, spec);
         }
         if (c->interval_s != 10) {
                 (void)snprintf(num, sizeof(num), "%u", c->interval_s);

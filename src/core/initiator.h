@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/err.h"
+#include "core/prepare.h"
 #include "core/volume.h"
 
 struct initiator; /* one backend instance, opaque to the core */
@@ -251,6 +252,27 @@ struct initiator_ops {
          * success. */
         int (*device_untag)(struct initiator *ini, const char *volume_id,
                             const struct initiator_device *d, struct va_err *err);
+
+        /* Optional (--prepare). The filesystems disk_prepare makes, space
+         * separated ("ext4 xfs"); NULL with disk_prepare NULL. */
+        const char *prepare_fs;
+        /* Optional. Probes disk d without writing, decides with
+         * prepare_decide (core/prepare.h) and acts on it: PREPARE_MAKE
+         * writes a GPT with one partition and formats it (label
+         * PREPARE_LABEL, a new UUID, both in ret); PREPARE_MOUNT finds the
+         * filesystem volattach made; PREPARE_REFUSE writes nothing and says
+         * why in ret. Any doubt (a probe that fails, a disk in use) is a
+         * refusal or an error, never a write. */
+        int (*disk_prepare)(struct initiator *ini, const struct initiator_device *d,
+                            const struct prepare_request *rq, struct prepare_outcome *ret,
+                            struct va_err *err);
+        /* Optional, with disk_prepare. Mounts what disk_prepare made or found
+         * where rq->spec says, now and at every boot (a systemd mount unit;
+         * a drive letter or folder), idempotently; fills ret's unit and
+         * mounted_at. */
+        int (*disk_mount)(struct initiator *ini, const struct initiator_device *d,
+                          const struct prepare_request *rq, struct prepare_outcome *ret,
+                          struct va_err *err);
 };
 
 static inline int

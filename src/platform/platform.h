@@ -219,6 +219,10 @@ int plat_is_privileged(void);
 
 /* Default locations (state directory for status/detach records). */
 const char *plat_state_dir(void);
+/* Where volattach keeps what must outlive a reboot (the records of disks
+ * --prepare made): /var/lib/volattach (VOLATTACH_DATA_DIR overrides it);
+ * on Windows the state directory, which is under ProgramData. */
+const char *plat_data_dir(void);
 
 /* The configuration file read when no --config is given:
  * /etc/volattach/volattach.conf; %ProgramData%\volattach\volattach.conf. */

@@ -932,6 +932,14 @@ plat_config_path(void)
         return "/etc/volattach/volattach.conf";
 }
 
+const char *
+plat_data_dir(void)
+{
+        const char *d = getenv("VOLATTACH_DATA_DIR");
+
+        return d != NULL && d[0] == '/' ? d : "/var/lib/volattach";
+}
+
 int
 plat_utf8_args(int *argc, char ***argv)
 {

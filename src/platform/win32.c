@@ -1048,6 +1048,12 @@ plat_config_path(void)
         return path;
 }
 
+const char *
+plat_data_dir(void)
+{
+        return plat_state_dir();
+}
+
 int
 plat_utf8_args(int *argc, char ***argv)
 {

@@ -184,12 +184,42 @@ def test_help(tmp):
           p.stdout)
 
 
+def test_prepare(tmp):
+    # the one repeatable option: several lines in a section are a list, each
+    # checked, an error naming file, line and the spec's field
+    c = conf(tmp, "p.conf", "prepare = gpt+ext4,mount=/srv/all\n[attach]\n"
+             "prepare = 11111111-2222-3333-4444-555555555555=gpt+ext4,mount=/srv/a\n"
+             "prepare = gpt+btrfs\n")
+    p = run("attach", "--config", c, "--metadata", "/nonexistent")
+    check("prepare: a bad line is exit 2 naming file, line, key and field", p.returncode == 2 and
+          (c + ":4: key 'prepare' \"gpt+btrfs\": filesystem \"btrfs\"") in p.stderr,
+          p.stdout + p.stderr)
+    c = conf(tmp, "q.conf", "[attach]\n"
+             "prepare = 11111111-2222-3333-4444-555555555555=gpt+ext4,mount=/srv/a\n"
+             "prepare = gpt+ext4,mount=/srv/b\n")
+    p = run("attach", "--config", c, "--metadata", "/nonexistent")
+    check("prepare: repeated in a section is a list, not 'given again'", p.returncode != 2 and
+          "given again" not in p.stderr and "prepare" not in p.stderr, p.stdout + p.stderr)
+    c = conf(tmp, "r.conf", "[attach]\nprepare = gpt+ext4,mount=/srv/a\n"
+             "prepare = gpt+ext4,mount=/srv/b\n")
+    p = run("attach", "--config", c, "--metadata", "/nonexistent")
+    check("prepare: two defaults in the file refused", p.returncode == 2 and
+          (c + ":3: key 'prepare' \"gpt+ext4,mount=/srv/b\": the default already has") in p.stderr,
+          p.stdout + p.stderr)
+    p = run("attach", "--config", c, "--prepare", "gpt+ext4,mount=/srv/c", "--metadata",
+            "/nonexistent")
+    check("prepare: --prepare on the command line replaces the file's list", p.returncode != 2 and
+          "prepare" not in p.stderr, p.stdout + p.stderr)
+    p = run("plan", "--prepare", "gpt+ext4", "--metadata", SEED)
+    check("prepare: not an option of plan", p.returncode == 2, p.stdout + p.stderr)
+
+
 def main():
     tmp = tempfile.mkdtemp()
     os.chmod(tmp, 0o755)
     try:
         for t in (test_applies_and_overrides, test_errors, test_permissions, test_bounds,
-                  test_help):
+                  test_help, test_prepare):
             try:
                 t(tmp)
             except Exception as e:  # a crash in a test is a failure, not a skip

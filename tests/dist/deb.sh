@@ -43,7 +43,7 @@ fi
 sed -n 's/^[WE]: /  lintian: /p' "$out/lintian.txt"
 
 deps=$(dpkg-deb -f "$deb" Depends)
-for d in open-iscsi libcurl4 libmount1 libcjson1 libblkid1; do
+for d in open-iscsi libcurl4 libmount1 libcjson1 libblkid1 libfdisk1; do
         case ", $deps," in *", $d"[\ ,]*) ok "Depends: $d" ;; *) bad "Depends lacks $d: $deps" ;; esac
 done
 [ "$(dpkg-deb -f "$deb" Recommends)" = multipath-tools ] && ok "Recommends: multipath-tools" ||

@@ -48,7 +48,8 @@ rpm -qp --qf '[%{FILENAMES} %{FILEFLAGS:fflags}\n]' "$rpm" 2>/dev/null | grep -q
         ok "volattach.conf is %config(noreplace): an operator's edits survive an upgrade" ||
         bad "volattach.conf is not noreplace"
 rpm -qpR "$rpm" >"$out/requires.txt" 2>/dev/null
-for d in iscsi-initiator-utils libcurl libmount 'libcjson.so.1()(64bit)' 'libblkid.so.1()(64bit)'; do
+for d in iscsi-initiator-utils libcurl libmount 'libcjson.so.1()(64bit)' 'libblkid.so.1()(64bit)' \
+        'libfdisk.so.1()(64bit)'; do
         grep -qxF "$d" "$out/requires.txt" && ok "rpm -qpR: $d" || bad "rpm -qpR lacks $d"
 done
 grep -q '^open-iscsi' "$out/requires.txt" && bad "Requires names Debian's open-iscsi" || :

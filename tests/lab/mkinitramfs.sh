@@ -46,7 +46,7 @@ optional="/usr/sbin/iscsistart /usr/sbin/kpartx /usr/sbin/blkid /usr/sbin/e2fsck
 /usr/sbin/dumpe2fs /usr/bin/lsblk /usr/bin/findmnt /usr/sbin/mkfs.vfat
 /usr/bin/sg_inq /usr/bin/sg_vpd /usr/bin/strace /usr/bin/sha256sum
 /usr/bin/udevadm /usr/lib/udev/scsi_id /usr/lib/udev/ata_id /usr/lib/udev/kpartx_id
-/usr/bin/flock"
+/usr/bin/flock /usr/sbin/sfdisk /usr/sbin/mdadm /usr/sbin/lvm /usr/sbin/wipefs"
 # udev's rules, for the scenarios that start udevd (lab_start_udev) as a
 # real host runs it: by-path links, the udev database multipath-tools reads.
 # Not hwdb.bin (13 MB): nothing here needs hardware names.
@@ -67,7 +67,7 @@ boot_modules="configfs crc32c_generic target_core_mod target_core_file
 target_core_iblock iscsi_target_mod scsi_transport_iscsi iscsi_tcp sd_mod ext4"
 demand_modules="dm_multipath dm_round_robin dm_service_time dm_queue_length
 scsi_dh_alua loop isofs vfat nls_cp437 nls_iso8859_1 nls_utf8 virtio_pci virtio_blk
-9pnet_virtio 9p sch_prio sch_netem cls_u32 sg"
+9pnet_virtio 9p sch_prio sch_netem cls_u32 sg md_mod raid1"
 
 progs=
 for p in $required; do

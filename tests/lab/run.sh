@@ -122,7 +122,7 @@ mapfile -t selected < <(printf '%s\n' "${selected[@]}" | sed '/^$/d' | sort -u)
 # The host only builds images and runs qemu; everything iSCSI runs inside
 # the guest, from these packages' files.
 need_pkgs="qemu-system-x86 linux-image-amd64 busybox-static open-iscsi multipath-tools
-e2fsprogs kmod cpio jq iproute2 util-linux xz-utils strace"
+e2fsprogs kmod cpio jq iproute2 util-linux xz-utils strace fdisk mdadm lvm2"
 missing=
 for p in $need_pkgs; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

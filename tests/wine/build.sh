@@ -48,7 +48,7 @@ rm -f "$out/iscsidsc.dll"
 # shellcheck disable=SC2086
 $cc64 $cflags -DISCSI_SIM_BUILDING_DLL -shared -static-libgcc -o "$out/sim/iscsidsc.dll" \
         "$sim/iscsidsc_sim.c" "$sim/sim-config.c" "$sim/sim-state.c" "$sim/sim-util.c" \
-        "$sim/sim-disk.c" "$sim/sim-volume.c" \
+        "$sim/sim-disk.c" "$sim/sim-volume.c" "$sim/sim-prepare.c" \
         -ladvapi32
 
 # 2b. the simulated iphlpapi.dll (Wine's GetBestRoute2 is a stub): in net/,
@@ -77,7 +77,7 @@ $cc32 $cflags -o "$out/probe32.exe" "$root/tests/wine/probe.c" "$sim/sim-util.c"
 
 # the DLL must export the API under the undecorated names the import
 # library expects, and of its own only the disk seam (VaSimDiskIoctl and the
-# volume calls, src/backend/iscsidsc-disk.h)
+# volume calls, src/backend/iscsidsc-disk.h) and --prepare's (iscsidsc-prepare.h)
 exports=$(x86_64-w64-mingw32-objdump -p "$out/sim/iscsidsc.dll" |
         awk '/Ordinal\/Name Pointer/ { on = 1; next } on && /^\t\[/ { print $NF }' | sort)
 want=$(printf '%s\n' AddIScsiSendTargetPortalW AddIScsiStaticTargetW GetDevicesForIScsiSessionW \
@@ -86,9 +86,11 @@ want=$(printf '%s\n' AddIScsiSendTargetPortalW AddIScsiStaticTargetW GetDevicesF
         RemoveIScsiSendTargetPortalW RemoveIScsiStaticTargetW ReportIScsiPersistentLoginsW \
         ReportIScsiSendTargetPortalsExW ReportIScsiTargetsW SetIScsiInitiatorCHAPSharedSecret \
         SetIScsiInitiatorNodeNameW VaSimDiskIoctl VaSimFindFirstVolumeW VaSimFindNextVolumeW \
-        VaSimFindVolumeClose VaSimGetVolumePathNamesForVolumeNameW | sort)
+        VaSimFindVolumeClose VaSimGetVolumePathNamesForVolumeNameW VaSimDiskRead \
+        VaSimSetVolumeMountPoint VaSimVolumeFormat VaSimVolumeInfo VaSimVolumeOf \
+        VaSimVolumePaths | sort)
 if [ "$exports" != "$want" ]; then
-        echo "build.sh: iscsidsc.dll exports differ from the 16 API functions and the disk seam's 5:" >&2
+        echo "build.sh: iscsidsc.dll exports differ from the 16 API functions and the VaSim* seams:" >&2
         echo "$exports" >&2
         exit 1
 fi

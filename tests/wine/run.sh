@@ -1259,10 +1259,110 @@ sc_eventlog() {
         done <"$sdir/events"
 }
 
+# --prepare gpt+ntfs: a RAW, zero-edged disk gets CREATE_DISK (GPT), the
+# MSR waited for (it shows 3 layout reads late), one basic data partition
+# after it, MSFT_Volume.Format NTFS, a drive letter or a mount folder. A
+# rerun and a reboot only find it (the recorded partition GUID) and mount.
+sc_prepare_ntfs() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T2 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1;$T2@127.0.0.1:3260:1"
+        export VA_SIM_FAULT="msr-late=3"
+        set -- --json --metadata "$(winpath "$sdir/meta.json")" --prepare "$U1=gpt+ntfs,letter=E" \
+                --prepare 'gpt+ntfs,mount=C:\data' attach
+        va attach "$@"
+        want "exit 0" rc_is attach 0
+        want "both made, E:\\ and C:\\data\\" json attach.out \
+                'sorted((v["id"], v["prepare"]["status"], v["prepare"]["mounted_at"]) for v in d["volumes"]) == [("'$U1'", "made", "E:\\"), ("'$U2'", "made", "C:\\data\\")]'
+        want "read first and last MiB before writing" trace_has 'DiskRead\(offset=0 len=1048576\) = 0x00000000'
+        want "CREATE_DISK GPT, twice" [ "$(trace_count 'create style=1\) = 0x00000000')" = 2 ]
+        want "the MSR waited for" trace_has 'DiskIoctl\(access=none code=70050 disk=1 style=gpt parts=0\)'
+        want "SET_DRIVE_LAYOUT_EX: MSR + data" trace_has 'set style=1 parts=2 data=[0-9]+\+[0-9]+ id=[0-9a-f-]+\) = 0x00000000'
+        want "MSFT_Volume.Format NTFS volattach" trace_has 'VolumeFormat\(fs=NTFS label=volattach'
+        want "SetVolumeMountPoint E:\\" trace_has 'SetVolumeMountPoint\(E:\\\) = 0x00000000'
+        want "SetVolumeMountPoint C:\\data\\" trace_has 'SetVolumeMountPoint\(C:\\data\\\) = 0x00000000'
+        want "the partition GUID recorded" json attach.out \
+                'all(len(v["prepare"]["uuid"]) == 36 for v in d["volumes"])'
+        cp "$sdir/attach.out" "$sdir/first.out"
+        va again "$@"
+        want "rerun: exit 0" rc_is again 0
+        want "rerun: found, not made" json again.out \
+                'sorted(v["prepare"]["status"] for v in d["volumes"]) == ["mounted", "mounted"]'
+        want "rerun: same GUIDs" python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if sorted(v["prepare"]["uuid"] for v in a["volumes"]) == sorted(v["prepare"]["uuid"] for v in b["volumes"]) else 1)' "$sdir/first.out" "$sdir/again.out"
+        want "rerun: no second CREATE_DISK, no second mount point" \
+                [ "$(trace_count 'create style=1')" = 2 ] && [ "$(trace_count 'SetVolumeMountPoint\(')" = 2 ]
+        VA_SIM_REBOOT=1 va boot "$@"
+        want "reboot: exit 0, found and mounted" json boot.out \
+                'd["summary"]["exit_status"] == 0 and sorted(v["prepare"]["status"] for v in d["volumes"]) == ["mounted", "mounted"]'
+        want "reboot: still two CREATE_DISKs" [ "$(trace_count 'create style=1')" = 2 ]
+}
+
+# Not RAW, or RAW with bytes at the end: refused and never written (no
+# CREATE_DISK or SET_DRIVE_LAYOUT_EX for those disks); a blank one beside
+# them is made, and the run says exit 1 for the refusals.
+sc_prepare_refused() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)" "$(vol $U2 $T1 127.0.0.1:3260 1)" \
+                "$(vol $U3 $T1 127.0.0.1:3260 2)" "$(vol 44444444-4444-4444-8444-444444444444 $T1 127.0.0.1:3260 3)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:4"
+        export VA_SIM_FAULT="disk-gpt=$T1/0,disk-mbr=$T1/1,disk-tail=$T1/2"
+        va attach --json --metadata "$(winpath "$sdir/meta.json")" --prepare 'gpt+ntfs' attach
+        want "exit 1" rc_is attach 1
+        want "GPT, MBR, tail refused; the blank one made" json attach.out \
+                '[(v["status"], v["prepare"]["status"]) for v in sorted(d["volumes"], key=lambda v: v["paths"][0]["lun"])] == [("attached", "refused"), ("attached", "refused"), ("attached", "refused"), ("attached", "made")]'
+        want "the reasons: GPT, MBR, non-zero bytes at the end" json attach.out \
+                '[("GPT" in r[0], "MBR" in r[1], "non-zero bytes (at byte 1073733632)" in r[2]) for r in [{v["paths"][0]["lun"]: v["prepare"].get("reason", "") for v in d["volumes"]}]] == [(True, True, True)]'
+        want "one CREATE_DISK, one SET_DRIVE_LAYOUT_EX: the blank disk's" \
+                [ "$(trace_count 'create style=')" = 1 ] && [ "$(trace_count ' set style=')" = 1 ]
+        want "the blank disk is the 4th (LUN 3)" trace_has 'code=7c058 disk=4 create style=1'
+}
+
+# Errors on the way each fail that volume's preparation with the reason,
+# and never the attach: not allowed to read the disk (access denied), the
+# MSR never arrives (bounded wait), MSFT_Volume.Format fails. A disk that
+# stays offline (OfflineShared, stuck) fails its attach and is never
+# written.
+sc_prepare_errors() {
+        meta "$sdir/meta.json" "$INI" "$(vol $U1 $T1 127.0.0.1:3260 0)"
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        set -- --json --metadata "$(winpath "$sdir/meta.json")" --prepare 'gpt+ntfs,letter=F' attach
+        export VA_SIM_FAULT="fail=DiskRead:5" # ERROR_ACCESS_DENIED
+        va denied "$@"
+        want "denied: exit 1, attached, failed naming administrator" json denied.out \
+                'd["volumes"][0]["status"] == "attached" and d["volumes"][0]["prepare"]["status"] == "failed" and "administrator" in d["volumes"][0]["prepare"]["error"]'
+        want "denied: nothing written" [ "$(trace_count 'create style=')" = 0 ]
+        want "denied: exit 1" rc_is denied 1
+        export VA_SIM_FAULT="msr-late=1000"
+        va msr "$@"
+        want "MSR never: failed, named" json msr.out \
+                'd["volumes"][0]["prepare"]["status"] == "failed" and "Microsoft Reserved Partition" in d["volumes"][0]["prepare"]["error"]'
+        want "MSR never: no SET_DRIVE_LAYOUT_EX" [ "$(trace_count ' set style=')" = 0 ]
+        p=$problems
+        fresh prepare-errors-format
+        problems=$p
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        export VA_SIM_FAULT="fail=VolumeFormat:4"
+        va format "$@"
+        want "Format fails: failed, ReturnValue 4 (Failed) named" json format.out \
+                'd["volumes"][0]["prepare"]["status"] == "failed" and "returned 4 (Failed)" in d["volumes"][0]["prepare"]["error"]'
+        want "Format fails: exit 1" rc_is format 1
+        va format2 "$@"
+        want "then refused: the half-made disk is GPT, never made again" json format2.out \
+                'd["volumes"][0]["prepare"]["status"] == "refused" and "GPT" in d["volumes"][0]["prepare"]["reason"]'
+        p=$problems
+        fresh prepare-errors-offline
+        problems=$p
+        export VA_SIM_TARGETS="$T1@127.0.0.1:3260:1"
+        export VA_SIM_FAULT="disk-stuck=$T1"
+        va offline --deadline 10 "$@"
+        want "offline at start: the attach fails" json offline.out \
+                'd["volumes"][0]["status"] == "failed" and "stays offline" in d["volumes"][0]["error"]'
+        want "offline: never written, never read" [ "$(trace_count 'create style=|DiskRead')" = 0 ]
+}
+
 all="unit resources eventlog seed no-auth chap mutual two-volumes multipath rerun wrong-secret detach reboot status
 metadata-http configdrive tree-links faults fault-target-back fault-portal-down fault-service-stopped
 fault-killed-rerun fault-session-dropped watch disk-online disk-ro disk-denied disk-stuck
-disk-reboot disk-volumes disk-volumes-offline disk-volume-id check config service msi"
+disk-reboot disk-volumes disk-volumes-offline disk-volume-id check config prepare-ntfs prepare-refused
+prepare-errors service msi"
 [ $# -gt 0 ] && all="$*"
 for s in $all; do
         scenario "$s"

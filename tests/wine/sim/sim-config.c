@@ -301,6 +301,20 @@ fault_parse(struct sim_faults *f, const char *tok)
                 f->nin_use++;
                 return 0;
         }
+        if (strcmp(name, "disk-gpt") == 0 || strcmp(name, "disk-mbr") == 0 ||
+            strcmp(name, "disk-tail") == 0) {
+                struct sim_content *x = &f->content[f->ncontent];
+
+                if (f->ncontent == SIM_FAULT_ENTRIES || iqn_lun_parse(val, x->iqn, &x->lun) < 0)
+                        return -1;
+                x->kind = name[5] == 'g'   ? SIM_CONTENT_GPT
+                          : name[5] == 'm' ? SIM_CONTENT_MBR
+                                           : SIM_CONTENT_TAIL;
+                f->ncontent++;
+                return 0;
+        }
+        if (strcmp(name, "msr-late") == 0)
+                return count_parse(val, &f->msr_late);
         if (strcmp(name, "disk-stuck") == 0) {
                 if (f->nstuck == SIM_FAULT_ENTRIES ||
                     iqn_lun_parse(val, f->stuck[f->nstuck], &f->stuck_lun[f->nstuck]) < 0)

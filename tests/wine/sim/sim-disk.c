@@ -148,27 +148,6 @@ set_attributes(struct sim_call *c, struct sim_disk *d, DWORD access, const void 
         return ERROR_SUCCESS;
 }
 
-static DWORD
-get_layout(struct sim_call *c, const struct sim_disk *d, void *out, DWORD outlen, DWORD *got)
-{
-        DRIVE_LAYOUT_INFORMATION_EX l;
-        int gpt = sim_lu_has_volume(c->cfg, d->iqn, d->lun);
-
-        /* a LU without configured volumes is blank: PARTITION_STYLE_RAW, no
-         * partitions (documented for a disk without an MBR or GPT); one
-         * with volumes has them in GPT partitions (the count is not
-         * modelled) */
-        if (out == NULL || outlen < sizeof(l))
-                return ERROR_INSUFFICIENT_BUFFER;
-        memset(&l, 0, sizeof(l));
-        l.PartitionStyle = gpt ? PARTITION_STYLE_GPT : PARTITION_STYLE_RAW;
-        l.PartitionCount = 0;
-        memcpy(out, &l, sizeof(l));
-        *got = sizeof(l);
-        sim_note(c, " style=%s", gpt ? "gpt" : "raw");
-        return ERROR_SUCCESS;
-}
-
 /* 64-bit FNV-1a: the simulated LUs' identifiers, stable per IQN and LUN */
 static ULONGLONG
 fnv(const char *s, unsigned lun)
@@ -315,15 +294,24 @@ VaSimDiskIoctl(const WCHAR *path, DWORD access, DWORD code, void *in, DWORD inle
                                 rc = get_attributes(&c, d, out, outlen, got);
                         else if (code == SIM_IOCTL_DISK_SET_DISK_ATTRIBUTES)
                                 rc = set_attributes(&c, d, access, in, inlen);
-                        else if (code == IOCTL_DISK_GET_DRIVE_LAYOUT_EX)
-                                rc = get_layout(&c, d, out, outlen, got);
                         else if (code == IOCTL_STORAGE_QUERY_PROPERTY)
                                 rc = query_property(&c, d, in, inlen, out, outlen, got);
                         else
-                                rc = ERROR_INVALID_FUNCTION; /* not modelled */
+                                rc = sim_prep_ioctl(&c, d, access, code, in, inlen, out, outlen,
+                                                    got);
                 }
         }
         rc = sim_end(&c, rc);
         SetLastError(rc);
         return rc == ERROR_SUCCESS;
+}
+
+struct sim_disk *
+sim_disk_by_path(struct sim_call *c, const WCHAR *path)
+{
+        unsigned long n = 0;
+
+        if (path == NULL || drive_number(path, &n) < 0)
+                return NULL;
+        return disk_present(c, n);
 }

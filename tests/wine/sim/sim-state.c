@@ -215,6 +215,19 @@ state_format(const struct sim_state *st, struct out *o)
                 put(o, " %lu %d %u %u %u %u\n", s->login_flags, s->informational, s->hidden_polls,
                     s->unnumbered_polls, s->tsid, s->initiator_socket);
         }
+        for (i = 0; i < st->npreps; i++) {
+                const struct sim_prep *x = &st->preps[i];
+
+                put(o, "prep");
+                put_str(o, x->iqn);
+                put(o, " %u %d %d %u %d %llu %llu", x->lun, x->style, x->msr, x->msr_polls, x->data,
+                    (unsigned long long)x->data_off, (unsigned long long)x->data_len);
+                put_str(o, x->guid);
+                put_str(o, x->fs);
+                put_str(o, x->label);
+                put_str(o, x->mounts);
+                put(o, "\n");
+        }
         for (i = 0; i < st->ndisks; i++) {
                 put(o, "disk");
                 put_str(o, st->disks[i].iqn);
@@ -427,6 +440,21 @@ state_parse(struct sim_state *st, char *s)
                         x->unnumbered_polls = (unsigned)rd_ul(&r);
                         x->tsid = (unsigned)rd_ul(&r);
                         x->initiator_socket = (unsigned)rd_ul(&r);
+                } else if (strcmp(kind, "prep") == 0 && ROOM(st->npreps, SIM_DISKS, &r)) {
+                        struct sim_prep *x = &st->preps[st->npreps++];
+
+                        rd_s(&r, x->iqn, sizeof(x->iqn));
+                        x->lun = (unsigned)rd_ul(&r);
+                        x->style = (int)rd_ul(&r);
+                        x->msr = (int)rd_ul(&r);
+                        x->msr_polls = (unsigned)rd_ul(&r);
+                        x->data = (int)rd_ul(&r);
+                        x->data_off = rd_u(&r);
+                        x->data_len = rd_u(&r);
+                        rd_s(&r, x->guid, sizeof(x->guid));
+                        rd_s(&r, x->fs, sizeof(x->fs));
+                        rd_s(&r, x->label, sizeof(x->label));
+                        rd_s(&r, x->mounts, sizeof(x->mounts));
                 } else if (strcmp(kind, "disk") == 0 && ROOM(st->ndisks, SIM_DISKS, &r)) {
                         struct sim_disk *d = &st->disks[st->ndisks++];
 

@@ -65,6 +65,16 @@ struct sim_code_fault {
         int always;
 };
 
+/* What is on a LU before volattach writes to it (VA_SIM_FAULT disk-gpt=,
+ * disk-mbr=, disk-tail=): all LUs are blank otherwise. */
+enum sim_content_kind { SIM_CONTENT_GPT = 1, SIM_CONTENT_MBR, SIM_CONTENT_TAIL };
+
+struct sim_content {
+        char iqn[SIM_NAME_MAX];
+        int lun; /* -1: every LUN */
+        enum sim_content_kind kind;
+};
+
 struct sim_faults {
         unsigned session_busy;       /* per process, per function */
         unsigned busy_left[2];       /* what is left of it: logout, devices */
@@ -92,6 +102,9 @@ struct sim_faults {
         char no_id[SIM_FAULT_ENTRIES][SIM_NAME_MAX]; /* disks without an LU designator */
         int no_id_lun[SIM_FAULT_ENTRIES];
         size_t nno_id;
+        struct sim_content content[SIM_FAULT_ENTRIES];
+        size_t ncontent;
+        unsigned msr_late; /* layout reads after CREATE_DISK before the MSR shows */
 };
 
 enum sim_service_mode { SIM_SERVICE_SCM, SIM_SERVICE_RUNNING, SIM_SERVICE_STOPPED };
@@ -210,6 +223,23 @@ struct sim_disk {
         int has_persisted;
 };
 
+/* A LU's layout and volume once volattach wrote to it (sim-prepare.c),
+ * kept with the LU (iqn, lun) across logouts and reboots as data is. */
+#define SIM_PREP_MOUNTS 256
+struct sim_prep {
+        char iqn[SIM_NAME_MAX];
+        unsigned lun;
+        int style;          /* PARTITION_STYLE_* */
+        int msr;            /* the MSR is there */
+        unsigned msr_polls; /* layout reads still to answer without it */
+        int data;           /* one basic data partition */
+        ULONGLONG data_off, data_len;
+        char guid[40]; /* its PartitionId: also the volume's GUID */
+        char fs[8];    /* "NTFS"; "" RAW */
+        char label[40];
+        char mounts[SIM_PREP_MOUNTS]; /* "E:\|C:\data\" */
+};
+
 struct sim_state {
         char boot_id[64];
         unsigned boot_count;
@@ -231,6 +261,8 @@ struct sim_state {
         size_t nsessions;
         struct sim_disk disks[SIM_DISKS];
         size_t ndisks;
+        struct sim_prep preps[SIM_DISKS];
+        size_t npreps;
 };
 
 /* --- one exported call ------------------------------------------------------ */
@@ -310,6 +342,29 @@ ULONG sim_disk_of(struct sim_call *c, const char *iqn, unsigned lun, int *online
 
 /* 1 when a configured volume lives on this LU (its layout is then GPT). */
 int sim_lu_has_volume(const struct sim_config *cfg, const char *iqn, unsigned lun);
+/* The disk \\.\PhysicalDriveN names, when a session has it now. */
+struct sim_disk *sim_disk_by_path(struct sim_call *c, const WCHAR *path);
+
+/* --- --prepare's calls (sim-prepare.c) ---------------------------------------- */
+
+/* The IOCTLs sim-disk.c leaves to it: CREATE_DISK, SET_DRIVE_LAYOUT_EX,
+ * UPDATE_PROPERTIES, GET_LENGTH_INFO, and GET_DRIVE_LAYOUT_EX itself.
+ * ERROR_INVALID_FUNCTION for a code it does not model either. */
+DWORD sim_prep_ioctl(struct sim_call *c, struct sim_disk *d, DWORD access, DWORD code,
+                     const void *in, DWORD inlen, void *out, DWORD outlen, DWORD *got);
+
+/* The Windows backend's --prepare seam (src/backend/iscsidsc-prepare.h). */
+__declspec(dllexport) BOOL WINAPI
+    VaSimDiskRead(const WCHAR *disk, ULONGLONG offset, void *buf, DWORD len, DWORD *got);
+__declspec(dllexport) BOOL WINAPI VaSimVolumeOf(ULONG n, ULONGLONG offset, WCHAR *vol, DWORD len);
+__declspec(dllexport) ULONG WINAPI
+    VaSimVolumeFormat(const WCHAR *vol, const WCHAR *fs, const WCHAR *label);
+__declspec(dllexport) BOOL WINAPI
+    VaSimVolumeInfo(const WCHAR *vol, WCHAR *label, DWORD llen, WCHAR *fs, DWORD flen);
+__declspec(dllexport) BOOL WINAPI
+    VaSimVolumePaths(const WCHAR *vol, WCHAR *buf, DWORD len, DWORD *got);
+__declspec(dllexport) BOOL WINAPI
+    VaSimSetVolumeMountPoint(const WCHAR *mount_point, const WCHAR *vol);
 
 /* --- configuration (sim-config.c) ------------------------------------------- */
 
