@@ -24,5 +24,11 @@ if [ ! -f "$dir/build.ninja" ]; then
                 meson setup "$dir" $opts >/dev/null
         fi
 fi
-ninja -C "$dir" >/dev/null
+# quiet when it builds; on a failure the compiler's words, or a caller
+# that hides stdout (dir=$(build.sh ...)) would fail without a reason
+if ! ninja -C "$dir" >"$dir/ninja.log" 2>&1; then
+        grep -E -A8 "error|FAILED" "$dir/ninja.log" | head -60 >&2
+        echo "build.sh: the $flavour build failed (whole log: $dir/ninja.log)" >&2
+        exit 1
+fi
 echo "$dir"

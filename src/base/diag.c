@@ -16,6 +16,12 @@ dup_or_null(const char *s)
         return s != NULL && s[0] != '\0' ? strdup(s) : NULL;
 }
 
+/* The format is checked at diag_add's and diag_add_at's callers; saying so
+ * here is what lets clang's -Wformat-nonliteral accept the vsnprintf. */
+static int diag_vadd(struct diag_list *l, int level, const char *code, const char *where,
+                     const char *id, const char *key, const char *fmt, va_list ap)
+    __attribute__((format(VA_PRINTF_FORMAT, 7, 0)));
+
 static int
 diag_vadd(struct diag_list *l, int level, const char *code, const char *where, const char *id,
           const char *key, const char *fmt, va_list ap)
