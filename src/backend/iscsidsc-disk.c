@@ -88,8 +88,8 @@ disk_seam_select(struct disk_seam *s)
             (disk_volume_paths_fn)sim_proc(m, "VaSimGetVolumePathNamesForVolumeNameW");
 }
 
-static int
-io_error(struct va_err *err, const struct initiator_device *d, const char *what, DWORD e)
+int
+disk_win_error(struct va_err *err, const struct initiator_device *d, const char *what, DWORD e)
 {
         char msg[300];
 
@@ -580,12 +580,12 @@ disk_online(const struct disk_seam *s, struct initiator_device *d, int read_only
          * policy says of new disks (docs/windows.md). One call changes both
          * bits, so an ro disk is never online and writable in between. */
         if (set_attributes(io, w, TRUE, want, mask, &e) < 0)
-                r = io_error(err, d,
-                             read_only ? "IOCTL_DISK_SET_DISK_ATTRIBUTES (online, read-only)"
-                                       : "IOCTL_DISK_SET_DISK_ATTRIBUTES (online, writable)",
-                             e);
+                r = disk_win_error(err, d,
+                                   read_only ? "IOCTL_DISK_SET_DISK_ATTRIBUTES (online, read-only)"
+                                             : "IOCTL_DISK_SET_DISK_ATTRIBUTES (online, writable)",
+                                   e);
         else if (get_attributes(io, w, &attrs, &e) < 0)
-                r = io_error(err, d, "IOCTL_DISK_GET_DISK_ATTRIBUTES", e);
+                r = disk_win_error(err, d, "IOCTL_DISK_GET_DISK_ATTRIBUTES", e);
         free(w);
         if (r < 0)
                 return r;
@@ -621,7 +621,7 @@ disk_set_readonly(const struct disk_seam *s, const struct initiator_device *d, s
          * persisted flag would outlive the volume's read-only attachment */
         if (set_attributes(io, w, FALSE, VA_DISK_ATTRIBUTE_READ_ONLY, VA_DISK_ATTRIBUTE_READ_ONLY,
                            &e) < 0)
-                r = io_error(err, d, "read-only", e);
+                r = disk_win_error(err, d, "read-only", e);
         free(w);
         return r;
 }

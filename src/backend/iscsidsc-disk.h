@@ -60,6 +60,11 @@ int disk_untag(const char *volume_id, struct va_err *err);
 int disk_online(const struct disk_seam *s, struct initiator_device *d, int read_only,
                 struct va_err *err);
 
+/* A failed disk call as an error naming the disk and the call: -VA_E_PERM
+ * with the "run as administrator" hint for ERROR_ACCESS_DENIED, else
+ * -VA_E_IO; the Windows code is kept. */
+int disk_win_error(struct va_err *err, const struct initiator_device *d, const char *what, DWORD e);
+
 /* Sets DISK_ATTRIBUTE_READ_ONLY until the next boot (access_mode ro). */
 int disk_set_readonly(const struct disk_seam *s, const struct initiator_device *d,
                       struct va_err *err);

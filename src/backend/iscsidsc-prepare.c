@@ -145,19 +145,6 @@ prep_seam_select(struct prep_seam *s, disk_ioctl_fn io)
                 s->mount = (BOOL(WINAPI *)(const WCHAR *, const WCHAR *))p;
 }
 
-static int
-win_error(struct va_err *err, const struct initiator_device *d, const char *what, DWORD e)
-{
-        char msg[300];
-
-        (void)win_strerror(e, msg, sizeof(msg));
-        if (e == ERROR_ACCESS_DENIED)
-                return va_err_setn(err, VA_E_PERM, (long)e,
-                                   "%s: %s: %s (volattach must run as administrator)", d->path,
-                                   what, msg);
-        return va_err_setn(err, VA_E_IO, (long)e, "%s: %s: %s", d->path, what, msg);
-}
-
 /* "\\.\PhysicalDrive7" -> 7 */
 static int
 disk_number(const char *path, ULONG *n)
@@ -269,7 +256,7 @@ probe(const struct prep_seam *s, const struct initiator_device *d, const WCHAR *
         memset(p, 0, sizeof(*p));
         vol[0] = 0;
         if (get_layout(s, w, l, &e) < 0)
-                return win_error(err, d, "IOCTL_DISK_GET_DRIVE_LAYOUT_EX", e);
+                return disk_win_error(err, d, "IOCTL_DISK_GET_DRIVE_LAYOUT_EX", e);
         if (l->PartitionStyle != PARTITION_STYLE_RAW) {
                 p->signatures = 1;
                 (void)snprintf(p->pttype, sizeof(p->pttype), "%s",
@@ -302,7 +289,7 @@ probe(const struct prep_seam *s, const struct initiator_device *d, const WCHAR *
         p->readable = z1 >= 0 && z2 >= 0;
         p->zero = z1 == 1 && z2 == 1;
         if (!p->readable)
-                return win_error(err, d, "reading the first and last MiB", e);
+                return disk_win_error(err, d, "reading the first and last MiB", e);
         if (p->signatures == 0 && !p->zero)
                 (void)snprintf(p->what, sizeof(p->what), "non-zero bytes (at byte %llu)",
                                (unsigned long long)at);
@@ -323,7 +310,7 @@ create_gpt(const struct prep_seam *s, const struct initiator_device *d, const WC
         c.Gpt.MaxPartitionCount = 128;
         if (!s->ioctl(w, GENERIC_READ | GENERIC_WRITE, IOCTL_DISK_CREATE_DISK, &c, sizeof(c), NULL,
                       0, &got))
-                return win_error(err, d, "IOCTL_DISK_CREATE_DISK (GPT)", GetLastError());
+                return disk_win_error(err, d, "IOCTL_DISK_CREATE_DISK (GPT)", GetLastError());
         return 0;
 }
 
@@ -338,7 +325,7 @@ wait_msr(const struct prep_seam *s, const struct initiator_device *d, const WCHA
 
         for (;;) {
                 if (get_layout(s, w, l, &e) < 0)
-                        return win_error(err, d, "IOCTL_DISK_GET_DRIVE_LAYOUT_EX", e);
+                        return disk_win_error(err, d, "IOCTL_DISK_GET_DRIVE_LAYOUT_EX", e);
                 if (l->PartitionStyle != PARTITION_STYLE_GPT)
                         return va_err_set(err, VA_E_IO,
                                           "%s: IOCTL_DISK_CREATE_DISK succeeded but the disk "
@@ -399,11 +386,11 @@ add_data_partition(const struct prep_seam *s, const struct initiator_device *d, 
                         l->PartitionCount * sizeof(PARTITION_INFORMATION_EX));
         if (!s->ioctl(w, GENERIC_READ | GENERIC_WRITE, IOCTL_DISK_SET_DRIVE_LAYOUT_EX, l, bytes,
                       NULL, 0, &got))
-                return win_error(err, d, "IOCTL_DISK_SET_DRIVE_LAYOUT_EX", GetLastError());
+                return disk_win_error(err, d, "IOCTL_DISK_SET_DRIVE_LAYOUT_EX", GetLastError());
         /* documented: makes the disk driver re-read its partition table */
         if (!s->ioctl(w, GENERIC_READ | GENERIC_WRITE, IOCTL_DISK_UPDATE_PROPERTIES, NULL, 0, NULL,
                       0, &got))
-                return win_error(err, d, "IOCTL_DISK_UPDATE_PROPERTIES", GetLastError());
+                return disk_win_error(err, d, "IOCTL_DISK_UPDATE_PROPERTIES", GetLastError());
         *offset = start;
         return 0;
 }
@@ -540,11 +527,11 @@ prep_disk_mount(const struct prep_seam *s, const struct initiator_device *d,
                                 goto mounted; /* a rerun: already there */
         if (!rq->spec->letter && !CreateDirectoryW(where, NULL) &&
             GetLastError() != ERROR_ALREADY_EXISTS) {
-                r = win_error(err, d, "CreateDirectoryW (the mount folder)", GetLastError());
+                r = disk_win_error(err, d, "CreateDirectoryW (the mount folder)", GetLastError());
                 goto out;
         }
         if (!s->mount(where, vol)) {
-                r = win_error(err, d, "SetVolumeMountPointW", GetLastError());
+                r = disk_win_error(err, d, "SetVolumeMountPointW", GetLastError());
                 goto out;
         }
 mounted:

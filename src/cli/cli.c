@@ -127,23 +127,6 @@ static const struct option options[] = {
 
 static int cmd_help_exec(struct cli *c);
 
-static void usage_err(const char *fmt, ...) __attribute__((format(VA_PRINTF_FORMAT, 1, 2)));
-
-/* A usage error: said on stderr as before, and recorded, so that --json
- * still gets its document (main prints it). */
-static void
-usage_err(const char *fmt, ...)
-{
-        char buf[512];
-        va_list ap;
-
-        va_start(ap, fmt);
-        (void)vsnprintf(buf, sizeof(buf), fmt, ap);
-        va_end(ap);
-        fprintf(stderr, "volattach: %s\n", buf);
-        doc_error_quiet(VA_LOG_ERR, "usage", NULL, NULL, NULL, "%s", buf);
-}
-
 static void config_err(const char *code, const char *file, const char *key, const char *fmt, ...)
     __attribute__((format(VA_PRINTF_FORMAT, 4, 5)));
 
@@ -325,12 +308,12 @@ cmd_help_exec(struct cli *c)
                 return EXIT_OK;
         }
         if (c->nargs > 1) {
-                usage_err("help takes one command name");
+                (void)cli_usage("help takes one command name");
                 return EXIT_USAGE;
         }
         e = entry_find(c->args[0]);
         if (e == NULL) {
-                usage_err("unknown command '%s'", c->args[0]);
+                (void)cli_usage("unknown command '%s'", c->args[0]);
                 return EXIT_USAGE;
         }
         entry_usage_print(stdout, e);
@@ -363,7 +346,7 @@ parse_uint(const char *opt, const char *s, unsigned min, unsigned max, unsigned 
         *out = (unsigned)v;
         return 0;
 bad:
-        usage_err("%s needs a number %u..%u", opt, min, max);
+        (void)cli_usage("%s needs a number %u..%u", opt, min, max);
         return -1;
 }
 
@@ -465,7 +448,7 @@ option_apply(struct cli *c, struct parse *p, const struct option *o, const char 
         case OPT_LOG_LEVEL:
                 p->log_level = va_log_level_parse(val);
                 if (p->log_level < 0) {
-                        usage_err("%s: unknown log level '%s'", what, val);
+                        (void)cli_usage("%s: unknown log level '%s'", what, val);
                         return -1;
                 }
                 break;
@@ -522,7 +505,7 @@ options_check(const struct cli_entry *e, const struct parse *p)
                         wrong = i;
         if (wrong == 16)
                 return 0;
-        usage_err("%s is not an option of %s", p->first[wrong], e->name);
+        (void)cli_usage("%s is not an option of %s", p->first[wrong], e->name);
         return -1;
 }
 
@@ -663,7 +646,7 @@ config_read(struct cli *c, struct parse *p)
 
         if (c->no_config) {
                 if (c->config_path != NULL) {
-                        usage_err("--config and --no-config contradict");
+                        (void)cli_usage("--config and --no-config contradict");
                         return EXIT_USAGE;
                 }
                 return EXIT_OK;
@@ -723,7 +706,7 @@ cli_parse(int argc, char **argv, struct cli *c)
                         c->json = 1;
         c->args = calloc((size_t)argc + 1, sizeof(*c->args));
         if (c->args == NULL) {
-                usage_err("out of memory");
+                (void)cli_usage("out of memory");
                 return EXIT_ENV;
         }
 
@@ -747,7 +730,7 @@ cli_parse(int argc, char **argv, struct cli *c)
                 }
                 o = option_find(a);
                 if (o == NULL) {
-                        usage_err("unknown option '%s'", a);
+                        (void)cli_usage("unknown option '%s'", a);
                         goto usage;
                 }
                 if (o->id == OPT_HELP) {
@@ -763,12 +746,12 @@ cli_parse(int argc, char **argv, struct cli *c)
                 }
                 /* a flag takes no value: --json=no would otherwise turn it on */
                 if (o->arg == NULL && val != NULL) {
-                        usage_err("%s takes no value (given '%s')", a, val);
+                        (void)cli_usage("%s takes no value (given '%s')", a, val);
                         goto usage;
                 }
                 if (o->arg != NULL && val == NULL) {
                         if (i + 1 >= argc) {
-                                usage_err("%s needs a value", a);
+                                (void)cli_usage("%s needs a value", a);
                                 goto usage;
                         }
                         val = argv[++i];
@@ -788,13 +771,13 @@ cli_parse(int argc, char **argv, struct cli *c)
                         usage_print(stdout);
                         return -1;
                 }
-                usage_err("no command given");
+                (void)cli_usage("no command given");
                 goto usage;
         }
         c->entry = entry_find(command);
         c->command = c->entry != NULL ? c->entry->name : NULL;
         if (c->entry == NULL) {
-                usage_err("unknown command '%s'", command);
+                (void)cli_usage("unknown command '%s'", command);
                 goto usage;
         }
         if (help) {

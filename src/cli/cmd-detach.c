@@ -136,22 +136,6 @@ cmd_detach_exec(struct cli *c)
         return cli_run_locked(c, ops, state_dir, detach_locked);
 }
 
-static void
-volume_add(cJSON *vols, const char *id, const char *status, const char *error)
-{
-        cJSON *v = cJSON_CreateObject();
-
-        if (v == NULL)
-                return;
-        (void)cJSON_AddStringToObject(v, "id", id);
-        (void)cJSON_AddStringToObject(v, "status", status);
-        if (error != NULL)
-                (void)cJSON_AddStringToObject(v, "error", error);
-        else
-                (void)cJSON_AddNullToObject(v, "error");
-        (void)cJSON_AddItemToArray(vols, v);
-}
-
 /* The detach itself, with the state directory's lock held. A volume that
  * is not attached is success, as os-brick and Nova have it: what was asked
  * for is true. */
@@ -201,7 +185,7 @@ detach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_
                                ids[i], err.msg);
                         if (!c->json)
                                 printf("Volume %s already detached (not attached)\n", ids[i]);
-                        volume_add(vols, ids[i], "not_attached", NULL);
+                        doc_volume_add(vols, ids[i], "not_attached", NULL);
                         gone++;
                         continue;
                 }
@@ -219,7 +203,8 @@ detach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_
                                   NULL, NULL, ids[i], "%s", err.msg);
                         if (!c->json)
                                 printf("Volume %s NOT detached\n", ids[i]);
-                        volume_add(vols, ids[i], r == -VA_E_BUSY ? "refused" : "failed", err.msg);
+                        doc_volume_add(vols, ids[i], r == -VA_E_BUSY ? "refused" : "failed",
+                                       err.msg);
                         code = cli_exit_worst(code, EXIT_PARTIAL);
                         continue;
                 }
@@ -229,7 +214,7 @@ detach_locked(struct cli *c, const struct initiator_ops *ops, const char *state_
                                   err.msg);
                 if (!c->json)
                         printf("Volume %s detached\n", ids[i]);
-                volume_add(vols, ids[i], "detached", NULL);
+                doc_volume_add(vols, ids[i], "detached", NULL);
                 ok++;
         }
         if (!c->json)

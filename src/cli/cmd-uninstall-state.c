@@ -33,22 +33,6 @@ volume_session(const struct attached_volume *av, const struct initiator_session 
 
 /* One state file: kept (1) when the volume is attached, else its records
  * and the file are removed (0); negative when that failed. */
-static void
-volume_add(cJSON *vols, const char *id, const char *status, const char *error)
-{
-        cJSON *v = cJSON_CreateObject();
-
-        if (v == NULL)
-                return;
-        (void)cJSON_AddStringToObject(v, "id", id);
-        (void)cJSON_AddStringToObject(v, "status", status);
-        if (error != NULL)
-                (void)cJSON_AddStringToObject(v, "error", error);
-        else
-                (void)cJSON_AddNullToObject(v, "error");
-        (void)cJSON_AddItemToArray(vols, v);
-}
-
 static int
 volume_forget(const struct cli *c, cJSON *vols, const struct initiator_ops *ops,
               struct initiator *ini, const char *state_dir, const char *id,
@@ -69,7 +53,7 @@ volume_forget(const struct cli *c, cJSON *vols, const struct initiator_ops *ops,
                 r = state_remove(state_dir, id, &err);
                 if (r < 0)
                         doc_error(VA_LOG_ERR, "forget_failed", state_dir, NULL, id, "%s", err.msg);
-                volume_add(vols, id, r < 0 ? "failed" : "forgotten", r < 0 ? err.msg : NULL);
+                doc_volume_add(vols, id, r < 0 ? "failed" : "forgotten", r < 0 ? err.msg : NULL);
                 return r;
         }
         s = volume_session(&av, ses, nses);
@@ -80,7 +64,7 @@ volume_forget(const struct cli *c, cJSON *vols, const struct initiator_ops *ops,
                 doc_error_quiet(VA_LOG_WARNING, "volume_kept", NULL, NULL, id,
                                 "volume %s kept: attached (session %s to %s)", id, s->handle,
                                 s->iqn);
-                volume_add(vols, id, "kept", NULL);
+                doc_volume_add(vols, id, "kept", NULL);
                 attached_volume_clear(&av);
                 return 1;
         }
@@ -97,7 +81,7 @@ volume_forget(const struct cli *c, cJSON *vols, const struct initiator_ops *ops,
         }
         if (r == 0 && !c->json)
                 printf("Volume %s forgotten\n", id);
-        volume_add(vols, id, r == 0 ? "forgotten" : "failed", r == 0 ? NULL : err.msg);
+        doc_volume_add(vols, id, r == 0 ? "forgotten" : "failed", r == 0 ? NULL : err.msg);
         attached_volume_clear(&av);
         return r;
 }

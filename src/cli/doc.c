@@ -162,6 +162,22 @@ doc_errors_count(void)
         return errs.n;
 }
 
+void
+doc_volume_add(cJSON *vols, const char *id, const char *status, const char *error)
+{
+        cJSON *v = cJSON_CreateObject();
+
+        if (v == NULL)
+                return;
+        (void)cJSON_AddStringToObject(v, "id", id);
+        (void)cJSON_AddStringToObject(v, "status", status);
+        if (error != NULL)
+                (void)cJSON_AddStringToObject(v, "error", error);
+        else
+                (void)cJSON_AddNullToObject(v, "error");
+        (void)cJSON_AddItemToArray(vols, v);
+}
+
 cJSON *
 doc_new(const char *command)
 {

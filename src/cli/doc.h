@@ -40,6 +40,11 @@ void doc_errors_truncate(size_t n);
 
 /* {"schema_version": 1, "command": command} */
 cJSON *doc_new(const char *command);
+
+/* Appends {"id", "status", "error"} to a volumes array (detach and
+ * uninstall-state: a volume is only an id and what became of it); error
+ * NULL is JSON null. */
+void doc_volume_add(cJSON *vols, const char *id, const char *status, const char *error);
 /* Adds what every document has and the command did not: summary (with
  * exit_status), volumes (empty), errors (the ones collected). */
 void doc_finish(cJSON *root, int exit_status);
