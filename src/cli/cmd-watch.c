@@ -349,7 +349,14 @@ cmd_watch_exec(struct cli *c)
                 last = c->rounds != 0 && n >= c->rounds;
                 skipped = 0;
                 if (cli_state_lock(w.state_dir, last ? CLI_LOCK_WAIT_MS : WATCH_LOCK_WAIT_MS,
-                                   last ? 0 : PLAT_LOCK_QUIET, &lock, &err) < 0) {
+                                   PLAT_LOCK_STOPPABLE | (last ? 0 : PLAT_LOCK_QUIET), &lock,
+                                   &err) < 0) {
+                        /* stopped while waiting: this round never ran */
+                        if (plat_stop_wait(0)) {
+                                n--;
+                                volume_set_free(&set);
+                                break;
+                        }
                         if (err.code == VA_E_BUSY) {
                                 skipped = 1;
                                 doc_error(VA_LOG_NOTICE, "round_skipped", w.state_dir, NULL, NULL,

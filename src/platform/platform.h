@@ -65,8 +65,13 @@ int plat_list_dir(const char *path, char ***ret, size_t *ret_n, struct va_err *e
  * file opened without sharing). Waits up to wait_ms, saying once that it
  * waits unless PLAT_LOCK_QUIET; -VA_E_BUSY when it is still held then, the
  * message naming the holder. The holder's pid is kept in the file for those
- * messages (POSIX; Windows cannot read a file opened without sharing). */
-#define PLAT_LOCK_QUIET 1u
+ * messages while it holds it, and the file emptied on release (POSIX;
+ * Windows cannot read a file opened without sharing).
+ * With PLAT_LOCK_STOPPABLE a stop request (plat_stop_wait) ends the wait
+ * at once with -VA_E_BUSY: a service being stopped must not sit out a
+ * 300 s wait first. */
+#define PLAT_LOCK_QUIET     1u
+#define PLAT_LOCK_STOPPABLE 2u
 struct plat_lock;
 int plat_lock_acquire(const char *path, unsigned wait_ms, unsigned flags, struct plat_lock **ret,
                       struct va_err *err);

@@ -481,7 +481,12 @@ plat_lock_acquire(const char *path, unsigned wait_ms, unsigned flags, struct pla
                                           "another volattach run still holds %s after %u s", path,
                                           (wait_ms + 999) / 1000);
                 }
-                Sleep(100);
+                if ((flags & PLAT_LOCK_STOPPABLE) == 0) {
+                        Sleep(100);
+                } else if (plat_stop_wait(100)) {
+                        free(w);
+                        return va_err_set(err, VA_E_BUSY, "stopped while waiting for %s", path);
+                }
         }
         free(w);
         l = malloc(sizeof(*l));

@@ -117,4 +117,52 @@ TEST(spawned_helper_gets_std_handles_only)
         plat_spawn_result_free(&res);
 }
 
+static DWORD WINAPI
+stop_soon(LPVOID arg)
+{
+        (void)arg;
+        Sleep(300);
+        plat_stop_request();
+        return 0;
+}
+
+/* Last in the file: a stop request cannot be taken back. The service's
+ * stop control ends a 60 s wait for a held lock (the last round of
+ * `watch --rounds N`); without PLAT_LOCK_STOPPABLE the wait runs out. */
+TEST(stop_ends_a_lock_wait)
+{
+        struct plat_lock *a = NULL, *b = NULL;
+        char dir[MAX_PATH], p[MAX_PATH + 32];
+        struct va_err e;
+        uint64_t t0;
+        HANDLE t;
+
+        ASSERT_TRUE(GetTempPathA(sizeof(dir), dir) != 0);
+        (void)snprintf(p, sizeof(p), "%svolattach-lock-%lu", dir,
+                       (unsigned long)GetCurrentProcessId());
+        va_err_clear(&e);
+        ASSERT_OK(plat_stop_init(&e));
+        ASSERT_OK(plat_lock_acquire(p, 1000, 0, &a, &e));
+        t = CreateThread(NULL, 0, stop_soon, NULL, 0, NULL);
+        ASSERT_TRUE(t != NULL);
+        t0 = plat_monotonic_ms();
+        va_err_clear(&e);
+        ASSERT_ERR(plat_lock_acquire(p, 60000, PLAT_LOCK_STOPPABLE | PLAT_LOCK_QUIET, &b, &e),
+                   VA_E_BUSY);
+        (void)WaitForSingleObject(t, INFINITE);
+        CloseHandle(t);
+        ASSERT_TRUE(plat_monotonic_ms() - t0 < 30000);
+        ASSERT_CONTAINS(e.msg, "stopped while waiting for");
+        ASSERT_TRUE(b == NULL);
+        t0 = plat_monotonic_ms();
+        va_err_clear(&e);
+        ASSERT_ERR(plat_lock_acquire(p, 500, PLAT_LOCK_QUIET, &b, &e), VA_E_BUSY);
+        ASSERT_TRUE(plat_monotonic_ms() - t0 >= 500);
+        plat_lock_release(a);
+        va_err_clear(&e);
+        ASSERT_OK(plat_lock_acquire(p, 500, PLAT_LOCK_STOPPABLE, &b, &e));
+        plat_lock_release(b);
+        (void)DeleteFileA(p);
+}
+
 HARNESS_MAIN()
