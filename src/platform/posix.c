@@ -360,14 +360,30 @@ struct plat_lock {
         int fd;
 };
 
+/* The holder's pid as it wrote it into the lock file; "" while the file is
+ * empty (a holder between its flock and its write: released locks are
+ * emptied, so a pid read here is never a previous holder's), "?" for
+ * anything that is not a number. */
+static void
+lock_holder(int fd, char *pid, size_t size)
+{
+        ssize_t n = pread(fd, pid, size - 1, 0);
+
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        if (pid[0] != '\0' && strspn(pid, "0123456789") != strlen(pid))
+                (void)snprintf(pid, size, "?");
+}
+
 int
 plat_lock_acquire(const char *path, unsigned wait_ms, unsigned flags, struct plat_lock **ret,
                   struct va_err *err)
 {
-        uint64_t until = plat_monotonic_ms() + wait_ms;
+        uint64_t start = plat_monotonic_ms(), until = start + wait_ms, now;
         struct plat_lock *l;
         int fd, said = (flags & PLAT_LOCK_QUIET) != 0;
         char pid[32] = "";
+        size_t len;
 
         *ret = NULL;
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
@@ -384,32 +400,38 @@ plat_lock_acquire(const char *path, unsigned wait_ms, unsigned flags, struct pla
                         return va_err_setn(err, VA_E_IO, e, "%s: cannot lock: %s", path,
                                            strerror(e));
                 }
-                if (pid[0] == '\0') {
-                        ssize_t n = pread(fd, pid, sizeof(pid) - 1, 0);
-
-                        pid[n > 0 ? n : 0] = '\0';
-                        pid[strcspn(pid, "\n")] = '\0';
-                        if (pid[0] == '\0' || strspn(pid, "0123456789") != strlen(pid))
-                                (void)snprintf(pid, sizeof(pid), "?");
-                }
-                if (!said) {
+                now = plat_monotonic_ms();
+                lock_holder(fd, pid, sizeof(pid));
+                /* a holder that has just taken the lock writes its pid
+                 * next: wait for it (a second at most) before naming it */
+                if (!said && (pid[0] != '\0' || now - start >= 1000)) {
                         va_log(VA_LOG_NOTICE,
-                               "another volattach run (pid %s) holds %s; waiting up to %u s", pid,
-                               path, (wait_ms + 999) / 1000);
+                               "another volattach run (pid %s) holds %s; waiting up to %u s",
+                               pid[0] != '\0' ? pid : "?", path, (wait_ms + 999) / 1000);
                         said = 1;
                 }
-                if (plat_monotonic_ms() >= until) {
+                if (now >= until) {
                         (void)close(fd);
                         return va_err_set(err, VA_E_BUSY,
                                           "another volattach run (pid %s) still holds %s after "
                                           "%u s",
-                                          pid, path, (wait_ms + 999) / 1000);
+                                          pid[0] != '\0' ? pid : "?", path, (wait_ms + 999) / 1000);
                 }
-                plat_sleep_ms(100);
+                if ((flags & PLAT_LOCK_STOPPABLE) == 0) {
+                        plat_sleep_ms(100);
+                } else if (plat_stop_wait(100)) {
+                        (void)close(fd);
+                        return va_err_set(err, VA_E_BUSY,
+                                          "stopped while waiting for %s (held by pid %s)", path,
+                                          pid[0] != '\0' ? pid : "?");
+                }
         }
+        /* written over the old content, then cut to length: the file is
+         * never empty while a waiter may read it */
         (void)snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-        if (ftruncate(fd, 0) == 0)
-                (void)!pwrite(fd, pid, strlen(pid), 0);
+        len = strlen(pid);
+        if (pwrite(fd, pid, len, 0) == (ssize_t)len)
+                (void)!ftruncate(fd, (off_t)len);
         l = malloc(sizeof(*l));
         if (l == NULL) {
                 (void)close(fd);
@@ -425,8 +447,10 @@ plat_lock_release(struct plat_lock *l)
 {
         if (l == NULL)
                 return;
-        /* closing drops the flock; the file stays, so that a waiter's open
-         * and a new holder's never race on creating it */
+        /* emptied while still held, so a waiter never names a run that
+         * has gone; closing drops the flock; the file stays, so that a
+         * waiter's open and a new holder's never race on creating it */
+        (void)!ftruncate(l->fd, 0);
         (void)close(l->fd);
         free(l);
 }

@@ -4,9 +4,11 @@
  * tree, helpers started with fds 0-2 only; and the log's escaping and URL
  * redaction (base/log.c), which every sink relies on. */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -217,6 +219,63 @@ capture_sink(int level, const char *msg, void *ctx)
         (void)snprintf(captured, sizeof(captured), "%s", msg);
 }
 
+struct late_pid {
+        char path[256];
+};
+
+/* a holder that writes its pid 300 ms after taking the lock */
+static void *
+write_pid_late(void *arg)
+{
+        struct late_pid *lp = arg;
+        int fd;
+
+        plat_sleep_ms(300);
+        fd = open(lp->path, O_WRONLY | O_CLOEXEC);
+        if (fd >= 0) {
+                (void)!write(fd, "4242\n", 5);
+                (void)close(fd);
+        }
+        return NULL;
+}
+
+/* Lab 2090 saw "another volattach run (pid ?) holds ...": the waiter read
+ * the file between the holder's flock and its write. The waiter now waits
+ * for the pid before it says whose lock it waits for; and a released lock
+ * is emptied, so a waiter never names a run that has gone. */
+TEST(lock_waiter_names_a_holder_that_writes_late)
+{
+        struct plat_lock *a = NULL, *b = NULL;
+        struct plat_thread *t = NULL;
+        struct late_pid lp;
+        struct va_err e;
+        struct stat st;
+        int fd;
+
+        ASSERT_TRUE(mktree() != NULL);
+        (void)snprintf(lp.path, sizeof(lp.path), "%s/lock", tmpdir);
+        fd = open(lp.path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        ASSERT_TRUE(fd >= 0);
+        ASSERT_TRUE(flock(fd, LOCK_EX) == 0);
+        captured[0] = '\0';
+        va_log_set_sink(capture_sink, NULL);
+        ASSERT_OK(plat_thread_start(&t, write_pid_late, &lp));
+        va_err_clear(&e);
+        ASSERT_ERR(plat_lock_acquire(lp.path, 1500, 0, &b, &e), VA_E_BUSY);
+        plat_thread_join(t);
+        va_log_set_sink(NULL, NULL);
+        ASSERT_CONTAINS(captured, "another volattach run (pid 4242) holds");
+        ASSERT_CONTAINS(e.msg, "(pid 4242) still holds");
+        (void)close(fd);
+        /* taken and released: the file is empty again */
+        va_err_clear(&e);
+        ASSERT_OK(plat_lock_acquire(lp.path, 500, 0, &a, &e));
+        ASSERT_TRUE(stat(lp.path, &st) == 0 && st.st_size > 0);
+        plat_lock_release(a);
+        ASSERT_TRUE(stat(lp.path, &st) == 0 && st.st_size == 0);
+        rmtree();
+}
+
 TEST(log_escapes_every_message)
 {
         va_log_set_sink(capture_sink, NULL);
@@ -237,6 +296,55 @@ TEST(url_redaction)
                      "http://(credentials hidden)@h/x");
         ASSERT_STREQ(va_url_redact("http://h/x?u=a@b", b, sizeof(b)), "http://h/x?u=a@b");
         ASSERT_STREQ(va_url_redact("http://u:pw@h", b, 12), "(URL too lo");
+}
+
+static void *
+stop_soon(void *arg)
+{
+        (void)arg;
+        plat_sleep_ms(300);
+        plat_stop_request();
+        return NULL;
+}
+
+/* Last in the file: a stop request cannot be taken back. A 60 s wait for
+ * a held lock ends at the stop (a service being stopped), and one without
+ * PLAT_LOCK_STOPPABLE would have sat it out. */
+TEST(stop_ends_a_lock_wait)
+{
+        struct plat_lock *a = NULL, *b = NULL;
+        struct plat_thread *t = NULL;
+        uint64_t t0;
+        char p[256];
+        struct va_err e;
+
+        ASSERT_TRUE(mktree() != NULL);
+        (void)snprintf(p, sizeof(p), "%s/lock", tmpdir);
+        va_err_clear(&e);
+        ASSERT_OK(plat_stop_init(&e));
+        ASSERT_OK(plat_lock_acquire(p, 1000, 0, &a, &e));
+        ASSERT_OK(plat_thread_start(&t, stop_soon, NULL));
+        t0 = plat_monotonic_ms();
+        va_err_clear(&e);
+        ASSERT_ERR(plat_lock_acquire(p, 60000, PLAT_LOCK_STOPPABLE | PLAT_LOCK_QUIET, &b, &e),
+                   VA_E_BUSY);
+        plat_thread_join(t);
+        ASSERT_TRUE(plat_monotonic_ms() - t0 < 30000);
+        ASSERT_CONTAINS(e.msg, "stopped while waiting for");
+        ASSERT_TRUE(b == NULL);
+        /* without the flag a stop does not cut the wait short: the full
+         * 500 ms pass */
+        t0 = plat_monotonic_ms();
+        va_err_clear(&e);
+        ASSERT_ERR(plat_lock_acquire(p, 500, PLAT_LOCK_QUIET, &b, &e), VA_E_BUSY);
+        ASSERT_TRUE(plat_monotonic_ms() - t0 >= 500);
+        ASSERT_CONTAINS(e.msg, "still holds");
+        plat_lock_release(a);
+        /* a free lock is taken even after a stop */
+        va_err_clear(&e);
+        ASSERT_OK(plat_lock_acquire(p, 500, PLAT_LOCK_STOPPABLE, &b, &e));
+        plat_lock_release(b);
+        rmtree();
 }
 
 HARNESS_MAIN()
