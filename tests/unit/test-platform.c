@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The platform layer's file primitives on this OS (also run under Wine for
  * win32.c): whole-file reads at and past their bound, sorted directory
- * listings without dot files. Files go to the temporary directory. */
+ * listings without dot files, a stop ending a wait for the state lock.
+ * Files go to the temporary directory. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,6 +126,58 @@ TEST(list_dir_sorted_without_dot_files)
         ASSERT_OK(plat_list_dir(dir, &list, &n, &e));
         ASSERT_EQ_INT(n, 0);
         plat_string_list_free(list, n);
+}
+
+static void *
+stop_soon(void *arg)
+{
+        (void)arg;
+        plat_sleep_ms(300);
+        plat_stop_request();
+        return NULL;
+}
+
+/* Last in the file: a stop request cannot be taken back. A stop (SIGTERM;
+ * the Windows service's stop control) ends a 60 s wait for a held lock,
+ * as the last round of `watch --rounds N` waits; without
+ * PLAT_LOCK_STOPPABLE the wait runs out. The second open conflicts in one
+ * process as in two: flock is per open file, and Windows opens the lock
+ * without sharing. */
+TEST(stop_ends_a_lock_wait)
+{
+        struct plat_lock *a = NULL, *b = NULL;
+        struct plat_thread *t = NULL;
+        char p[600];
+        struct va_err e;
+        uint64_t t0;
+
+        ASSERT_OK(make_dir());
+        (void)snprintf(p, sizeof(p), "%s/lock", dir);
+        va_err_clear(&e);
+        ASSERT_OK(plat_stop_init(&e));
+        ASSERT_OK(plat_lock_acquire(p, 1000, 0, &a, &e));
+        ASSERT_OK(plat_thread_start(&t, stop_soon, NULL));
+        t0 = plat_monotonic_ms();
+        va_err_clear(&e);
+        ASSERT_ERR(plat_lock_acquire(p, 60000, PLAT_LOCK_STOPPABLE | PLAT_LOCK_QUIET, &b, &e),
+                   VA_E_BUSY);
+        plat_thread_join(t);
+        ASSERT_TRUE(plat_monotonic_ms() - t0 < 30000);
+        ASSERT_CONTAINS(e.msg, "stopped while waiting for");
+        ASSERT_TRUE(b == NULL);
+        /* without the flag a stop does not cut the wait short */
+        t0 = plat_monotonic_ms();
+        va_err_clear(&e);
+        ASSERT_ERR(plat_lock_acquire(p, 500, PLAT_LOCK_QUIET, &b, &e), VA_E_BUSY);
+        ASSERT_TRUE(plat_monotonic_ms() - t0 >= 500);
+        ASSERT_CONTAINS(e.msg, "still holds");
+        plat_lock_release(a);
+        /* a free lock is taken even after a stop */
+        va_err_clear(&e);
+        ASSERT_OK(plat_lock_acquire(p, 500, PLAT_LOCK_STOPPABLE, &b, &e));
+        plat_lock_release(b);
+        drop("lock");
+        (void)rmdir(dir);
 }
 
 HARNESS_MAIN()

@@ -4,7 +4,6 @@
  * tree, helpers started with fds 0-2 only; and the log's escaping and URL
  * redaction (base/log.c), which every sink relies on. */
 #include <fcntl.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,55 +295,6 @@ TEST(url_redaction)
                      "http://(credentials hidden)@h/x");
         ASSERT_STREQ(va_url_redact("http://h/x?u=a@b", b, sizeof(b)), "http://h/x?u=a@b");
         ASSERT_STREQ(va_url_redact("http://u:pw@h", b, 12), "(URL too lo");
-}
-
-static void *
-stop_soon(void *arg)
-{
-        (void)arg;
-        plat_sleep_ms(300);
-        plat_stop_request();
-        return NULL;
-}
-
-/* Last in the file: a stop request cannot be taken back. A 60 s wait for
- * a held lock ends at the stop (a service being stopped), and one without
- * PLAT_LOCK_STOPPABLE would have sat it out. */
-TEST(stop_ends_a_lock_wait)
-{
-        struct plat_lock *a = NULL, *b = NULL;
-        struct plat_thread *t = NULL;
-        uint64_t t0;
-        char p[256];
-        struct va_err e;
-
-        ASSERT_TRUE(mktree() != NULL);
-        (void)snprintf(p, sizeof(p), "%s/lock", tmpdir);
-        va_err_clear(&e);
-        ASSERT_OK(plat_stop_init(&e));
-        ASSERT_OK(plat_lock_acquire(p, 1000, 0, &a, &e));
-        ASSERT_OK(plat_thread_start(&t, stop_soon, NULL));
-        t0 = plat_monotonic_ms();
-        va_err_clear(&e);
-        ASSERT_ERR(plat_lock_acquire(p, 60000, PLAT_LOCK_STOPPABLE | PLAT_LOCK_QUIET, &b, &e),
-                   VA_E_BUSY);
-        plat_thread_join(t);
-        ASSERT_TRUE(plat_monotonic_ms() - t0 < 30000);
-        ASSERT_CONTAINS(e.msg, "stopped while waiting for");
-        ASSERT_TRUE(b == NULL);
-        /* without the flag a stop does not cut the wait short: the full
-         * 500 ms pass */
-        t0 = plat_monotonic_ms();
-        va_err_clear(&e);
-        ASSERT_ERR(plat_lock_acquire(p, 500, PLAT_LOCK_QUIET, &b, &e), VA_E_BUSY);
-        ASSERT_TRUE(plat_monotonic_ms() - t0 >= 500);
-        ASSERT_CONTAINS(e.msg, "still holds");
-        plat_lock_release(a);
-        /* a free lock is taken even after a stop */
-        va_err_clear(&e);
-        ASSERT_OK(plat_lock_acquire(p, 500, PLAT_LOCK_STOPPABLE, &b, &e));
-        plat_lock_release(b);
-        rmtree();
 }
 
 HARNESS_MAIN()
